@@ -1,0 +1,91 @@
+package crm
+
+import (
+	"context"
+	"time"
+)
+
+// StaffID identifies a staff member.
+type StaffID string
+
+// Role decides what a staff member may do.
+type Role string
+
+// The roles, from least to most trusted.
+const (
+	RoleField   Role = "field"
+	RoleRep     Role = "rep"
+	RoleManager Role = "manager"
+	RoleAdmin   Role = "admin"
+)
+
+// ParseRole returns the role named s, or false.
+func ParseRole(s string) (Role, bool) {
+	switch r := Role(s); r {
+	case RoleField, RoleRep, RoleManager, RoleAdmin:
+		return r, true
+	}
+	return "", false
+}
+
+// AtLeast reports whether r carries the rights of min. Field staff and reps
+// are peers; managers and admins see everyone's work.
+func (r Role) AtLeast(min Role) bool {
+	rank := map[Role]int{RoleField: 1, RoleRep: 1, RoleManager: 2, RoleAdmin: 3}
+	return rank[r] >= rank[min]
+}
+
+// Identity is a staff member's account on one platform: "telegram:123456789",
+// "slack:U012ABCDEF", "console:local".
+type Identity string
+
+// Staff is an enrolled member of the business.
+type Staff struct {
+	ID         StaffID
+	Name       string
+	Role       Role
+	Language   string
+	Identities []Identity
+	CreatedAt  time.Time
+	Active     bool
+}
+
+// StaffStore keeps who is enrolled.
+type StaffStore interface {
+	// StaffByIdentity returns the staff member with that identity. Returns
+	// ENOTFOUND for someone not enrolled.
+	StaffByIdentity(ctx context.Context, id Identity) (*Staff, error)
+	// Staff returns a staff member. Returns ENOTFOUND if there is none.
+	Staff(ctx context.Context, id StaffID) (*Staff, error)
+	// EnrollStaff creates s (with a new ID when empty) and maps its
+	// identities to it. Returns ECONFLICT if an identity is already taken.
+	EnrollStaff(ctx context.Context, s *Staff) error
+	// EnsureStaff enrols s unless its first identity is already known, and
+	// raises its role to s.Role if lower; it returns the stored staff member.
+	EnsureStaff(ctx context.Context, s *Staff) (*Staff, error)
+	// SetStaffLanguage stores a staff member's reply language.
+	SetStaffLanguage(ctx context.Context, id StaffID, lang string) error
+	// SetStaffRole changes a staff member's role.
+	SetStaffRole(ctx context.Context, id StaffID, r Role) error
+	// ListStaff returns every active staff member.
+	ListStaff(ctx context.Context) ([]Staff, error)
+}
+
+// Invite is a one-time enrolment code.
+type Invite struct {
+	Code      string
+	Role      Role
+	CreatedBy StaffID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedBy    Identity
+}
+
+// InviteStore issues and redeems enrolment codes.
+type InviteStore interface {
+	// CreateInvite stores inv.
+	CreateInvite(ctx context.Context, inv *Invite) error
+	// RedeemInvite marks the code used by who, once. Returns ENOTFOUND for an
+	// unknown code, ECONFLICT for one already used and EINVALID for an expired one.
+	RedeemInvite(ctx context.Context, code string, who Identity, now time.Time) (*Invite, error)
+}

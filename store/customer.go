@@ -1,0 +1,357 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/crmbot/crmbot/crm"
+)
+
+// customerDoc is a customer as stored: the crm record with its ID as _id.
+type customerDoc struct {
+	ID           string `bson:"_id"`
+	crm.Customer `bson:",inline"`
+}
+
+type keyDoc struct {
+	IDs []string `bson:"ids"`
+}
+
+// CreateCustomer stores c with a new ID and its lookup keys.
+func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) error {
+	if !force {
+		if err := db.checkContactsFree(ctx, "", c.Phones, c.Emails); err != nil {
+			return err
+		}
+	}
+	c.ID = crm.CustomerID(newID())
+	now := db.now()
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now
+	}
+	c.UpdatedAt = now
+	if c.Stats.Tier == "" {
+		c.Stats.Tier = crm.TierNone
+	}
+	if _, err := db.customers.InsertOne(ctx, customerDoc{ID: string(c.ID), Customer: *c}); err != nil {
+		return translate("insert customer", err)
+	}
+	// The customer exists before its keys: a crash in between leaves a
+	// customer that "show" by id still reaches and the next edit re-keys.
+	return db.addKeys(ctx, string(c.ID), customerKeys(c.Name, c.Company, c.Phones, c.Emails))
+}
+
+// checkContactsFree returns ECONFLICT naming the first other customer that
+// already holds one of the phones or e-mails.
+func (db *DB) checkContactsFree(ctx context.Context, self crm.CustomerID, phones, emails []string) error {
+	var keys []string
+	for _, p := range phones {
+		keys = append(keys, keyPhone+p)
+	}
+	for _, e := range emails {
+		keys = append(keys, keyEmail+e)
+	}
+	for _, k := range keys {
+		ids, err := db.lookup(ctx, k)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if id != string(self) {
+				return crm.Errorf(crm.ECONFLICT, "err.duplicate_contact", "id", id, "contact", k[2:])
+			}
+		}
+	}
+	return nil
+}
+
+func (db *DB) addKeys(ctx context.Context, id string, keys []string) error {
+	return db.writeKeys(ctx, id, keys, "$addToSet", true)
+}
+
+func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
+	return db.writeKeys(ctx, id, keys, "$pull", false)
+}
+
+func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string, upsert bool) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(keys))
+	for i, k := range keys {
+		models[i] = mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: k}}).
+			SetUpdate(bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}).
+			SetUpsert(upsert)
+	}
+	_, err := db.keys.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	return translate("write lookup keys", err)
+}
+
+// lookup returns the ids stored under one key; none is not an error.
+func (db *DB) lookup(ctx context.Context, key string) ([]string, error) {
+	var d keyDoc
+	err := db.keys.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lookup key: %w", err)
+	}
+	return d.IDs, nil
+}
+
+// Customer returns one customer by id.
+func (db *DB) Customer(ctx context.Context, id crm.CustomerID) (*crm.Customer, error) {
+	var d customerDoc
+	if err := db.customers.FindOne(ctx, bson.D{{Key: "_id", Value: string(id)}}).Decode(&d); err != nil {
+		return nil, translate("find customer "+string(id), err)
+	}
+	d.Customer.ID = crm.CustomerID(d.ID)
+	return &d.Customer, nil
+}
+
+func (db *DB) customersByIDs(ctx context.Context, ids []string) ([]*crm.Customer, error) {
+	out := make([]*crm.Customer, 0, len(ids))
+	for _, id := range ids {
+		c, err := db.Customer(ctx, crm.CustomerID(id))
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			continue // a key left behind by an interrupted write
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// CustomersByPhone returns the customers holding that E.164 number.
+func (db *DB) CustomersByPhone(ctx context.Context, e164 string) ([]*crm.Customer, error) {
+	ids, err := db.lookup(ctx, keyPhone+e164)
+	if err != nil {
+		return nil, err
+	}
+	return db.customersByIDs(ctx, ids)
+}
+
+// CustomersByEmail returns the customers holding that e-mail.
+func (db *DB) CustomersByEmail(ctx context.Context, email string) ([]*crm.Customer, error) {
+	ids, err := db.lookup(ctx, keyEmail+fold(email))
+	if err != nil {
+		return nil, err
+	}
+	return db.customersByIDs(ctx, ids)
+}
+
+// Match scores: a whole word beats a prefix beats a one-typo match.
+const (
+	scoreWord   = 3
+	scorePrefix = 2
+	scoreTypo   = 1
+)
+
+// FindCustomers finds customers by words of their name, company or e-mail:
+// every word of q must match a word of the customer whole, as a prefix, or
+// with one typo. It returns up to limit of them, best first, and how many matched.
+func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
+	ws := words(q)
+	if len(ws) > 5 {
+		ws = ws[:5]
+	}
+	if len(ws) == 0 {
+		return nil, 0, nil
+	}
+	var total map[string]int
+	for _, w := range ws {
+		scores, err := db.matchWord(ctx, w)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find customers: %w", err)
+		}
+		if total == nil {
+			total = scores
+			continue
+		}
+		for id, s := range total {
+			if ws, ok := scores[id]; ok {
+				total[id] = s + ws
+			} else {
+				delete(total, id)
+			}
+		}
+	}
+	ids := make([]string, 0, len(total))
+	for id := range total {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if total[ids[i]] != total[ids[j]] {
+			return total[ids[i]] > total[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	n := len(ids)
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	cs, err := db.customersByIDs(ctx, ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	return cs, n, nil
+}
+
+// matchWord scores the customers one folded word reaches. Typo keys are read
+// only when the word matches nothing whole or as a prefix.
+func (db *DB) matchWord(ctx context.Context, w string) (map[string]int, error) {
+	scores := map[string]int{}
+	mark := func(key string, score int) error {
+		ids, err := db.lookup(ctx, key)
+		for _, id := range ids {
+			scores[id] = max(scores[id], score)
+		}
+		return err
+	}
+	if err := mark(keyWord+w, scoreWord); err != nil {
+		return nil, err
+	}
+	n := len([]rune(w))
+	if isHan(w) {
+		return scores, nil
+	}
+	if n >= 3 && n <= maxPrefix {
+		if err := mark(keyPrefix+w, scorePrefix); err != nil {
+			return nil, err
+		}
+	}
+	if len(scores) > 0 || n < minTypoLen {
+		return scores, nil
+	}
+	// One edit: the stored word lost a character (d:w), the query has an
+	// extra one (w:v), or both differ in one place (d:v).
+	if err := mark(keyDelete+w, scoreTypo); err != nil {
+		return nil, err
+	}
+	for _, v := range deletions(w) {
+		if err := mark(keyWord+v, scoreTypo); err != nil {
+			return nil, err
+		}
+		if err := mark(keyDelete+v, scoreTypo); err != nil {
+			return nil, err
+		}
+	}
+	return scores, nil
+}
+
+// UpdateCustomer applies u and re-keys the customer when its name, company,
+// phones or e-mails change. Returns ECONFLICT when a new phone or e-mail
+// belongs to another customer.
+func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.CustomerUpdate) (*crm.Customer, error) {
+	old, err := db.Customer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkContactsFree(ctx, id, u.AddPhones, u.AddEmails); err != nil {
+		return nil, err
+	}
+	set := bson.D{{Key: "updatedat", Value: db.now()}}
+	setIf := func(key string, v any, ok bool) {
+		if ok {
+			set = append(set, bson.E{Key: key, Value: v})
+		}
+	}
+	setIf("name", deref(u.Name), u.Name != nil)
+	setIf("company", deref(u.Company), u.Company != nil)
+	setIf("address", deref(u.Address), u.Address != nil)
+	setIf("city", deref(u.City), u.City != nil)
+	setIf("website", deref(u.Website), u.Website != nil)
+	setIf("preferredcontact", deref(u.PreferredContact), u.PreferredContact != nil)
+	setIf("source", deref(u.Source), u.Source != nil)
+	setIf("language", deref(u.Language), u.Language != nil)
+	setIf("notes", deref(u.Notes), u.Notes != nil)
+	if u.Owner != nil {
+		set = append(set, bson.E{Key: "owner", Value: string(*u.Owner)})
+	}
+	if u.Birthday != nil {
+		set = append(set, bson.E{Key: "birthday", Value: string(*u.Birthday)})
+	}
+	if u.Anniversary != nil {
+		set = append(set, bson.E{Key: "anniversary", Value: string(*u.Anniversary)})
+	}
+	if u.Lost != nil {
+		set = append(set, bson.E{Key: "lost", Value: u.Lost}, bson.E{Key: "stats.tier", Value: string(crm.TierLost)})
+	}
+	for k, v := range u.Social {
+		set = append(set, bson.E{Key: "social." + k, Value: v})
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	add := bson.D{}
+	addEach := func(key string, vals any, n int) {
+		if n > 0 {
+			add = append(add, bson.E{Key: key, Value: bson.D{{Key: "$each", Value: vals}}})
+		}
+	}
+	addEach("phones", u.AddPhones, len(u.AddPhones))
+	addEach("emails", u.AddEmails, len(u.AddEmails))
+	addEach("family", u.AddFamily, len(u.AddFamily))
+	addEach("hobbies", u.AddHobbies, len(u.AddHobbies))
+	addEach("memberships", u.AddMemberships, len(u.AddMemberships))
+	if len(add) > 0 {
+		update = append(update, bson.E{Key: "$addToSet", Value: add})
+	}
+	var d customerDoc
+	err = db.customers.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: string(id)}}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if err != nil {
+		return nil, translate("update customer "+string(id), err)
+	}
+	d.Customer.ID = crm.CustomerID(d.ID)
+	c := &d.Customer
+	before := customerKeys(old.Name, old.Company, old.Phones, old.Emails)
+	after := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	var gone, added []string
+	for _, k := range before {
+		if !slices.Contains(after, k) {
+			gone = append(gone, k)
+		}
+	}
+	for _, k := range after {
+		if !slices.Contains(before, k) {
+			added = append(added, k)
+		}
+	}
+	if err := db.removeKeys(ctx, string(id), gone); err != nil {
+		return nil, err
+	}
+	if err := db.addKeys(ctx, string(id), added); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// SetTier stores a recomputed tier.
+func (db *DB) SetTier(ctx context.Context, id crm.CustomerID, t crm.Tier) error {
+	_, err := db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(t)}}}})
+	return translate("set tier", err)
+}
+
+// CountCustomers returns how many customers there are.
+func (db *DB) CountCustomers(ctx context.Context) (int64, error) {
+	n, err := db.customers.EstimatedDocumentCount(ctx)
+	return n, translate("count customers", err)
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// embedded is the in-process FerretDB server with its data in a folder that
+// this process holds a lock on.
+type embedded struct {
+	uri    string
+	lock   *os.File
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ErrDataDirLocked means another crmbot process owns the data folder.
+var ErrDataDirLocked = errors.New("data folder is in use by another crmbot process")
+
+func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded, error) {
+	if dir == "" {
+		dir = "data"
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data folder %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %q: %w", dir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(abs, "crmbot.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock in %q: %w", dir, err)
+	}
+	// Two processes on one folder would each run a server over the same
+	// SQLite files and lose each other's writes: the second one refuses.
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("%w (DATA_DIR=%s); stop the other one or choose another DATA_DIR", ErrDataDirLocked, abs)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		// At info FerretDB logs every connection.
+		Logger: slog.New(warnOnly{log.Handler()}),
+	})
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e := &embedded{lock: lock, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		f.Run(runCtx)
+	}()
+	e.uri = f.MongoDBURI()
+	return e, nil
+}
+
+func (e *embedded) close() {
+	e.cancel()
+	<-e.done
+	e.lock.Close()
+}
+
+// warnOnly passes on records at warn level and above.
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+}
+func (w warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(a)} }
+func (w warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{w.Handler.WithGroup(n)} }

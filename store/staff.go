@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/crmbot/crmbot/crm"
+)
+
+type staffDoc struct {
+	ID        string `bson:"_id"`
+	crm.Staff `bson:",inline"`
+}
+
+// identityDoc maps one platform identity to its staff member; the unique _id
+// makes an identity belong to one staff member only.
+type identityDoc struct {
+	ID    string `bson:"_id"`
+	Staff string `bson:"staff"`
+}
+
+// StaffByIdentity returns the staff member with that identity.
+func (db *DB) StaffByIdentity(ctx context.Context, id crm.Identity) (*crm.Staff, error) {
+	var d identityDoc
+	if err := db.identities.FindOne(ctx, bson.D{{Key: "_id", Value: string(id)}}).Decode(&d); err != nil {
+		return nil, translate("find identity", err)
+	}
+	return db.Staff(ctx, crm.StaffID(d.Staff))
+}
+
+// Staff returns a staff member.
+func (db *DB) Staff(ctx context.Context, id crm.StaffID) (*crm.Staff, error) {
+	var d staffDoc
+	if err := db.staff.FindOne(ctx, bson.D{{Key: "_id", Value: string(id)}}).Decode(&d); err != nil {
+		return nil, translate("find staff", err)
+	}
+	d.Staff.ID = crm.StaffID(d.ID)
+	return &d.Staff, nil
+}
+
+// EnrollStaff creates s and claims its identities; if one is taken, nothing
+// of s is left behind.
+func (db *DB) EnrollStaff(ctx context.Context, s *crm.Staff) error {
+	if s.ID == "" {
+		s.ID = crm.StaffID(newID())
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = db.now()
+	}
+	s.Active = true
+	var claimed []string
+	for _, id := range s.Identities {
+		if _, err := db.identities.InsertOne(ctx, identityDoc{ID: string(id), Staff: string(s.ID)}); err != nil {
+			for _, c := range claimed {
+				db.identities.DeleteOne(ctx, bson.D{{Key: "_id", Value: c}})
+			}
+			return translate("claim identity", err)
+		}
+		claimed = append(claimed, string(id))
+	}
+	_, err := db.staff.InsertOne(ctx, staffDoc{ID: string(s.ID), Staff: *s})
+	return translate("insert staff", err)
+}
+
+// EnsureStaff returns the staff member of s's first identity, enrolling s if
+// there is none and raising its role to s.Role when that is higher.
+func (db *DB) EnsureStaff(ctx context.Context, s *crm.Staff) (*crm.Staff, error) {
+	got, err := db.StaffByIdentity(ctx, s.Identities[0])
+	switch crm.ErrorCode(err) {
+	case "":
+		if !got.Role.AtLeast(s.Role) {
+			if err := db.SetStaffRole(ctx, got.ID, s.Role); err != nil {
+				return nil, err
+			}
+			got.Role = s.Role
+		}
+		return got, nil
+	case crm.ENOTFOUND:
+		err := db.EnrollStaff(ctx, s)
+		if crm.ErrorCode(err) == crm.ECONFLICT { // enrolled meanwhile by another replica
+			return db.StaffByIdentity(ctx, s.Identities[0])
+		}
+		return s, err
+	}
+	return nil, err
+}
+
+func (db *DB) setStaff(ctx context.Context, id crm.StaffID, field string, v any) error {
+	res, err := db.staff.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: v}}}})
+	if err != nil {
+		return translate("update staff", err)
+	}
+	if res.MatchedCount == 0 {
+		return crm.Errorf(crm.ENOTFOUND, "err.notfound")
+	}
+	return nil
+}
+
+// SetStaffLanguage stores a staff member's reply language.
+func (db *DB) SetStaffLanguage(ctx context.Context, id crm.StaffID, lang string) error {
+	return db.setStaff(ctx, id, "language", lang)
+}
+
+// SetStaffRole changes a staff member's role.
+func (db *DB) SetStaffRole(ctx context.Context, id crm.StaffID, r crm.Role) error {
+	return db.setStaff(ctx, id, "role", string(r))
+}
+
+// ListStaff returns every active staff member. Staff are few, so a scan is fine.
+func (db *DB) ListStaff(ctx context.Context) ([]crm.Staff, error) {
+	cur, err := db.staff.Find(ctx, bson.D{{Key: "active", Value: true}}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	if err != nil {
+		return nil, translate("list staff", err)
+	}
+	var docs []staffDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("list staff", err)
+	}
+	out := make([]crm.Staff, len(docs))
+	for i, d := range docs {
+		out[i] = d.Staff
+		out[i].ID = crm.StaffID(d.ID)
+	}
+	return out, nil
+}
+
+type inviteDoc struct {
+	Code       string `bson:"_id"`
+	crm.Invite `bson:",inline"`
+}
+
+// CreateInvite stores an enrolment code.
+func (db *DB) CreateInvite(ctx context.Context, inv *crm.Invite) error {
+	_, err := db.invites.InsertOne(ctx, inviteDoc{Code: inv.Code, Invite: *inv})
+	return translate("insert invite", err)
+}
+
+// RedeemInvite marks the code used with one conditional write: of two people
+// redeeming one code at once, one gets it.
+func (db *DB) RedeemInvite(ctx context.Context, code string, who crm.Identity, now time.Time) (*crm.Invite, error) {
+	var d inviteDoc
+	if err := db.invites.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&d); err != nil {
+		return nil, translate("find invite", err)
+	}
+	if d.UsedBy != "" {
+		return nil, crm.Errorf(crm.ECONFLICT, "err.invite_used")
+	}
+	if now.After(d.ExpiresAt) {
+		return nil, crm.Errorf(crm.EINVALID, "err.invite_expired")
+	}
+	res, err := db.invites.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: code}, {Key: "usedby", Value: ""}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "usedby", Value: string(who)}}}})
+	if err != nil {
+		return nil, translate("redeem invite", err)
+	}
+	if res.ModifiedCount == 0 {
+		return nil, crm.Errorf(crm.ECONFLICT, "err.invite_used")
+	}
+	d.Invite.UsedBy = who
+	return &d.Invite, nil
+}
