@@ -71,7 +71,7 @@ func (db *DB) ResolveComplaint(ctx context.Context, no crm.ComplaintNo, by crm.S
 		return nil, err
 	}
 	if !c.Open() {
-		return c, crm.Errorf(crm.ECONFLICT, "err.complaint_resolved", "no", int64(no))
+		return c, crm.Errorf(crm.ECONFLICT, "err_complaint_resolved", "no", int64(no))
 	}
 	var d complaintDoc
 	err = db.complaints.FindOneAndUpdate(ctx,
@@ -86,7 +86,7 @@ func (db *DB) ResolveComplaint(ctx context.Context, no crm.ComplaintNo, by crm.S
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if err != nil {
 		if crm.ErrorCode(translate("", err)) == crm.ENOTFOUND {
-			return c, crm.Errorf(crm.ECONFLICT, "err.complaint_resolved", "no", int64(no))
+			return c, crm.Errorf(crm.ECONFLICT, "err_complaint_resolved", "no", int64(no))
 		}
 		return nil, translate("resolve complaint", err)
 	}

@@ -64,7 +64,7 @@ func (db *DB) checkContactsFree(ctx context.Context, self crm.CustomerID, phones
 		}
 		for _, id := range ids {
 			if id != string(self) {
-				return crm.Errorf(crm.ECONFLICT, "err.duplicate_contact", "id", id, "contact", k[2:])
+				return crm.Errorf(crm.ECONFLICT, "err_duplicate_contact", "id", id, "contact", k[2:])
 			}
 		}
 	}

@@ -49,8 +49,8 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
-		// At info FerretDB logs every connection.
-		Logger: slog.New(warnOnly{log.Handler()}),
+		// At info FerretDB logs every connection; see errorsOnly.
+		Logger: slog.New(errorsOnly{log.Handler()}),
 	})
 	if err != nil {
 		lock.Close()
@@ -72,11 +72,12 @@ func (e *embedded) close() {
 	e.lock.Close()
 }
 
-// warnOnly passes on records at warn level and above.
-type warnOnly struct{ slog.Handler }
+// errorsOnly passes on FerretDB's errors only: at warn it logs every
+// command it does not serve, such as the driver's endSessions at close.
+type errorsOnly struct{ slog.Handler }
 
-func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+func (w errorsOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelError && w.Handler.Enabled(ctx, l)
 }
-func (w warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(a)} }
-func (w warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{w.Handler.WithGroup(n)} }
+func (w errorsOnly) WithAttrs(a []slog.Attr) slog.Handler { return errorsOnly{w.Handler.WithAttrs(a)} }
+func (w errorsOnly) WithGroup(n string) slog.Handler      { return errorsOnly{w.Handler.WithGroup(n)} }

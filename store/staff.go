@@ -95,7 +95,7 @@ func (db *DB) setStaff(ctx context.Context, id crm.StaffID, field string, v any)
 		return translate("update staff", err)
 	}
 	if res.MatchedCount == 0 {
-		return crm.Errorf(crm.ENOTFOUND, "err.notfound")
+		return crm.Errorf(crm.ENOTFOUND, "err_notfound")
 	}
 	return nil
 }
@@ -147,10 +147,10 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, who crm.Identity, n
 		return nil, translate("find invite", err)
 	}
 	if d.UsedBy != "" {
-		return nil, crm.Errorf(crm.ECONFLICT, "err.invite_used")
+		return nil, crm.Errorf(crm.ECONFLICT, "err_invite_used")
 	}
 	if now.After(d.ExpiresAt) {
-		return nil, crm.Errorf(crm.EINVALID, "err.invite_expired")
+		return nil, crm.Errorf(crm.EINVALID, "err_invite_expired")
 	}
 	res, err := db.invites.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: code}, {Key: "usedby", Value: ""}},
@@ -159,7 +159,7 @@ func (db *DB) RedeemInvite(ctx context.Context, code string, who crm.Identity, n
 		return nil, translate("redeem invite", err)
 	}
 	if res.ModifiedCount == 0 {
-		return nil, crm.Errorf(crm.ECONFLICT, "err.invite_used")
+		return nil, crm.Errorf(crm.ECONFLICT, "err_invite_used")
 	}
 	d.Invite.UsedBy = who
 	return &d.Invite, nil

@@ -185,9 +185,9 @@ func translate(op string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, mongo.ErrNoDocuments):
-		return fmt.Errorf("%s: %w", op, crm.Errorf(crm.ENOTFOUND, "err.notfound"))
+		return fmt.Errorf("%s: %w", op, crm.Errorf(crm.ENOTFOUND, "err_notfound"))
 	case mongo.IsDuplicateKeyError(err):
-		return fmt.Errorf("%s: %w", op, crm.Errorf(crm.ECONFLICT, "err.conflict"))
+		return fmt.Errorf("%s: %w", op, crm.Errorf(crm.ECONFLICT, "err_conflict"))
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

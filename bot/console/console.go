@@ -1,0 +1,77 @@
+// Package console is the terminal transport: one request a line from a
+// reader, replies as plain text on a writer. It runs when no chat platform
+// is configured, interactively or with requests piped from a file.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/handlers"
+)
+
+// Identity is the console user, bootstrapped as the local admin.
+const Identity crm.Identity = "console:local"
+
+// Console reads requests and writes replies.
+type Console struct {
+	h      *handlers.Handler
+	in     *bufio.Reader
+	out    io.Writer
+	prompt string // shown before each line when interactive
+}
+
+// New returns a console over in and out. prompt is printed before each
+// request ("crm> " in a terminal, "" when piped).
+func New(h *handlers.Handler, in io.Reader, out io.Writer, prompt string) *Console {
+	return &Console{h: h, in: bufio.NewReader(in), out: out, prompt: prompt}
+}
+
+// Run answers lines until the input ends, "quit" is typed or ctx is done.
+// A line that is only a number picks that button of the previous reply.
+func (c *Console) Run(ctx context.Context) error {
+	var last handlers.Reply
+	pending := ""
+	for ctx.Err() == nil {
+		if c.prompt != "" {
+			fmt.Fprint(c.out, c.prompt)
+		}
+		line, err := c.in.ReadString('\n')
+		if line == "" && err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read request: %w", err)
+		}
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case line == "quit" || line == "exit":
+			return nil
+		}
+		if n, err := strconv.Atoi(line); err == nil {
+			if bs := last.Buttons(); n >= 1 && n <= len(bs) {
+				line = bs[n-1].Command
+				pending = ""
+			}
+		}
+		if pending != "" {
+			line = pending + " " + line
+		}
+		staff, err := c.h.Staff(ctx, Identity)
+		if err != nil {
+			return fmt.Errorf("console user: %w", err)
+		}
+		last = c.h.Handle(ctx, handlers.Request{Staff: staff, Text: line})
+		pending = last.Prompt
+		fmt.Fprintln(c.out, last.Plain())
+	}
+	return ctx.Err()
+}

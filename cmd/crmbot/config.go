@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/handlers"
+	"github.com/crmbot/crmbot/phone"
+)
+
+// Config is crmbot's environment (DESIGN §3; every variable is in .env.example).
+type Config struct {
+	MongoURI      string `envconfig:"MONGODB_URI"`
+	MongoDatabase string `envconfig:"MONGODB_DATABASE" default:"crm"`
+	DataDir       string `envconfig:"DATA_DIR" default:"./data"`
+	HTTPAddr      string `envconfig:"HTTP_ADDR" default:":8080"`
+
+	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN"`
+	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN"`
+	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET"`
+	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+
+	TelegramBotToken      string `envconfig:"TELEGRAM_BOT_TOKEN"`
+	TelegramAPIURL        string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
+	TelegramWebhookURL    string `envconfig:"TELEGRAM_WEBHOOK_URL"`
+	TelegramWebhookSecret string `envconfig:"TELEGRAM_WEBHOOK_SECRET"`
+
+	Admins            string        `envconfig:"CRM_ADMINS"`
+	Timezone          string        `envconfig:"CRM_TIMEZONE" default:"UTC"`
+	Region            string        `envconfig:"CRM_REGION" default:"MY"`
+	Language          string        `envconfig:"CRM_LANGUAGE" default:"en"`
+	SchedulerInterval time.Duration `envconfig:"CRM_SCHEDULER_INTERVAL" default:"1m"`
+	DigestAt          string        `envconfig:"CRM_DIGEST_AT" default:"08:30"`
+	QuietHours        string        `envconfig:"CRM_QUIET_HOURS" default:"21:00-08:00"`
+
+	// Derived by load.
+	Location             *time.Location `ignored:"true"`
+	AdminIDs             []crm.Identity `ignored:"true"`
+	QuietStart, QuietEnd string         `ignored:"true"`
+}
+
+// loadConfig reads the environment through lookup and checks every value,
+// answering a wrong one with one sentence that names its variable.
+func loadConfig() (*Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %q is not a valid %s", pe.KeyName, pe.Value, kindName(pe.TypeName))
+		}
+		return nil, err
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("CRM_TIMEZONE: %q is not a time zone; use an IANA name such as Asia/Kuala_Lumpur", c.Timezone)
+	}
+	c.Location = loc
+	c.Region = strings.ToUpper(strings.TrimSpace(c.Region))
+	if !phone.Region(c.Region) {
+		return nil, fmt.Errorf("CRM_REGION: %q is not a region with phone numbers; use an ISO 3166 code such as MY, ID, CN or IN", c.Region)
+	}
+	if l := handlers.Lang(c.Language); l == "" || !strings.EqualFold(l, c.Language) {
+		return nil, fmt.Errorf("CRM_LANGUAGE: %q is not one of %s", c.Language, strings.Join(handlers.Languages, ", "))
+	} else {
+		c.Language = l
+	}
+	if c.SchedulerInterval < time.Second {
+		return nil, fmt.Errorf("CRM_SCHEDULER_INTERVAL: %s is too short; use at least 1s, e.g. 1m", c.SchedulerInterval)
+	}
+	if _, err := time.Parse("15:04", c.DigestAt); err != nil {
+		return nil, fmt.Errorf("CRM_DIGEST_AT: %q is not a time of day like 08:30", c.DigestAt)
+	}
+	if q := strings.TrimSpace(c.QuietHours); q != "" {
+		from, to, ok := strings.Cut(q, "-")
+		_, err1 := time.Parse("15:04", strings.TrimSpace(from))
+		_, err2 := time.Parse("15:04", strings.TrimSpace(to))
+		if !ok || err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("CRM_QUIET_HOURS: %q is not a range like 21:00-08:00", c.QuietHours)
+		}
+		c.QuietStart, c.QuietEnd = strings.TrimSpace(from), strings.TrimSpace(to)
+	}
+	for _, a := range strings.Split(c.Admins, ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		platform, id, ok := strings.Cut(a, ":")
+		if !ok || id == "" || (platform != "telegram" && platform != "slack") {
+			return nil, fmt.Errorf("CRM_ADMINS: %q is not platform:id, e.g. telegram:123456789,slack:U012ABCDEF", a)
+		}
+		c.AdminIDs = append(c.AdminIDs, crm.Identity(a))
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		return nil, errors.New("SLACK_APP_TOKEN: an app-level token starts with xapp-")
+	}
+	if c.SlackBotToken == "" && (c.SlackAppToken != "" || c.SlackSigningSecret != "") {
+		return nil, errors.New("SLACK_BOT_TOKEN: Slack settings are given but the bot token (xoxb-...) is missing")
+	}
+	if c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
+		return nil, errors.New("SLACK_SIGNING_SECRET: HTTP mode needs the signing secret (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	if c.TelegramWebhookURL != "" && c.TelegramWebhookSecret == "" {
+		return nil, errors.New("TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so forged updates are refused")
+	}
+	return &c, nil
+}
+
+func kindName(goType string) string {
+	switch goType {
+	case "Duration":
+		return "duration like 1m or 30s"
+	}
+	return strings.ToLower(goType)
+}

@@ -1,0 +1,158 @@
+// Command crmbot runs the chat CRM: it reads its configuration from the
+// environment, opens the store (the embedded one when MONGODB_URI is empty),
+// serves /healthz and /metrics, and runs the configured transports: Slack,
+// Telegram, or the console when neither is.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // CRM_TIMEZONE works on machines without a zoneinfo database
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crmbot/crmbot/bot/console"
+	"github.com/crmbot/crmbot/handlers"
+	"github.com/crmbot/crmbot/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "crmbot:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownGrace bounds how long in-flight work may take once a stop is asked for.
+const shutdownGrace = 10 * time.Second
+
+// run is crmbot: tests call it with their own input and output.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("unknown argument %q; crmbot is configured through environment variables (see .env.example)", args[0])
+	}
+
+	db, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.MongoDatabase, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		db.Close(closeCtx)
+	}()
+
+	metrics := newMetrics()
+	cat, err := handlers.NewCatalog()
+	if err != nil {
+		return err
+	}
+	h, err := handlers.New(handlers.Config{
+		Store: db, Catalog: cat, Logger: log, Location: cfg.Location, Region: cfg.Region,
+		Language: cfg.Language, DigestAt: cfg.DigestAt, Observe: metrics.observe,
+	})
+	if err != nil {
+		return err
+	}
+	consoleMode := cfg.SlackBotToken == "" && cfg.TelegramBotToken == ""
+	admins := cfg.AdminIDs
+	if consoleMode {
+		admins = append(admins, console.Identity)
+	}
+	if err := h.Bootstrap(ctx, admins); err != nil {
+		return fmt.Errorf("enrol CRM_ADMINS: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(pctx); err != nil {
+			metrics.storeErrors.Inc()
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", metrics.handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("crmbot started", "http", ln.Addr().String(), "embedded_store", db.Embedded(), "console", consoleMode)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	runCtx, stopAll := context.WithCancel(gctx)
+	defer stopAll()
+	g.Go(func() error {
+		<-runCtx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	if consoleMode {
+		prompt := ""
+		if isTerminal(stdin) {
+			prompt = "crm> "
+			fmt.Fprintln(stdout, h.T(cfg.Language, "help_intro"))
+		}
+		g.Go(func() error {
+			// The console ends crmbot when its input ends, as a script expects.
+			defer stopAll()
+			return console.New(h, stdin, stdout, prompt).Run(runCtx)
+		})
+	}
+	if err := startTransports(runCtx, g, cfg, h, db, mux, log); err != nil {
+		stopAll()
+		g.Wait()
+		return err
+	}
+	err = g.Wait()
+	log.Info("crmbot stopped")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// startTransports starts Slack and Telegram when configured.
+func startTransports(ctx context.Context, g *errgroup.Group, cfg *Config, h *handlers.Handler, db *store.DB, mux *http.ServeMux, log *slog.Logger) error {
+	if cfg.SlackBotToken != "" || cfg.TelegramBotToken != "" {
+		return errors.New("the Slack and Telegram transports are not built into this version yet; unset SLACK_BOT_TOKEN and TELEGRAM_BOT_TOKEN to use the console")
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// setEnv points crmbot at a fresh data folder and a free port.
+func setEnv(t *testing.T, kv ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("DATA_DIR", dir)
+	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("CRM_TIMEZONE", "Asia/Kuala_Lumpur")
+	for i := 0; i+1 < len(kv); i += 2 {
+		t.Setenv(kv[i], kv[i+1])
+	}
+	return dir
+}
+
+// runScript runs crmbot with the script piped in, as `crmbot < day.txt` does.
+func runScript(t *testing.T, script string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := run(ctx, nil, strings.NewReader(script), &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	return out.String()
+}
+
+// TestConsoleDay drives a working day through the console over a pipe on
+// the embedded store, and a second run finds what the first saved.
+func TestConsoleDay(t *testing.T) {
+	setEnv(t)
+	out := runScript(t, strings.Join([]string{
+		"add Siti Nurhaliza +60 12-345 6789 siti@example.my source=referral",
+		"add Tan Ah Kow 019-876 5432",
+		"find siti",
+		"log Siti: called about the quotation, follow up tomorrow",
+		"sale Siti: 1250 MYR solar panel x3 card",
+		"complaint Siti: inverter stopped working after 2 weeks",
+		"resolve 1: replaced the inverter, customer satisfied",
+		"add Tan Ah Beng 0111111111",
+		"show tan",
+		"1",
+		"find {\"$gt\":\"\"}",
+		"sale Siti: -5 pump",
+		"",
+	}, "\n"))
+	for _, want := range []string{
+		"Added Siti Nurhaliza", "Added Tan Ah Kow", "Logged call with Siti Nurhaliza",
+		"MYR 1,250.00", "Complaint #1 filed", "Complaint #1 resolved",
+		"2 customers match", "[1] Tan Ah", "No customer matches", "positive number",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// "1" picked the first candidate: its card follows the list.
+	if i := strings.Index(out, "2 customers match"); i < 0 || !strings.Contains(out[i:], "Log call") {
+		t.Errorf("picking a candidate by number did not show its card")
+	}
+
+	again := runScript(t, "show siti\n")
+	for _, want := range []string{"Siti Nurhaliza", "Purchases: 1 order, MYR 1,250.00", "called about the quotation"} {
+		if !strings.Contains(again, want) {
+			t.Errorf("second run lacks %q:\n%s", want, again)
+		}
+	}
+}
+
+func TestSecondProcessOnSameDataDirRefused(t *testing.T) {
+	dir := setEnv(t)
+	pr, pw := ioPipe()
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		done <- run(context.Background(), nil, pr, &out, &errOut)
+	}()
+	// Wait until the first process has its store open (it answers a request).
+	waitFor(t, func() bool { return lockHeld(dir) })
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), nil, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "in use by another crmbot") {
+		t.Errorf("second process: %v, want a refusal naming the data folder", err)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	tests := []struct{ name, key, value, want string }{
+		{"TimeZone", "CRM_TIMEZONE", "Mars/Olympus", "CRM_TIMEZONE"},
+		{"Duration", "CRM_SCHEDULER_INTERVAL", "often", "CRM_SCHEDULER_INTERVAL"},
+		{"Language", "CRM_LANGUAGE", "tlh", "CRM_LANGUAGE"},
+		{"Region", "CRM_REGION", "ZZ", "CRM_REGION"},
+		{"DigestAt", "CRM_DIGEST_AT", "8.30am", "CRM_DIGEST_AT"},
+		{"QuietHours", "CRM_QUIET_HOURS", "night", "CRM_QUIET_HOURS"},
+		{"Admins", "CRM_ADMINS", "bob", "CRM_ADMINS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.key, tt.value)
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), nil, strings.NewReader(""), &out, &errOut)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("err = %v, want one sentence starting with %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,138 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/phone"
+)
+
+// card is the customer card: contact, profile, value, recent contacts, open
+// complaints and this staff member's follow-ups, with the actions a person
+// takes most from it.
+func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
+	l := r.lang
+	t := func(key string, args ...any) string { return h.cat.T(l, key, args...) }
+	head := c.Name
+	if c.Company != "" {
+		head += " · " + c.Company
+	}
+	main := Block{Heading: head}
+	add := func(key, v string) {
+		if strings.TrimSpace(v) != "" {
+			main.Fields = append(main.Fields, Field{Label: t(key), Value: v})
+		}
+	}
+	var phones []string
+	for _, p := range c.Phones {
+		phones = append(phones, phone.Format(p))
+	}
+	add("field_phone", strings.Join(phones, ", "))
+	add("field_email", strings.Join(c.Emails, ", "))
+	add("field_address", strings.TrimSpace(strings.Trim(c.Address+", "+c.City, ", ")))
+	add("field_website", c.Website)
+	var social []string
+	for k, v := range c.Social {
+		social = append(social, k+": "+v)
+	}
+	sort.Strings(social)
+	add("field_social", strings.Join(social, ", "))
+	add("field_contact", c.PreferredContact)
+	add("field_source", c.Source)
+	add("field_birthday", string(c.Birthday))
+	add("field_anniversary", string(c.Anniversary))
+	var fam []string
+	for _, f := range c.Family {
+		s := f.Name
+		if f.Relation != "" {
+			s += " (" + f.Relation + ")"
+		}
+		if f.Birthday != "" {
+			s += " " + string(f.Birthday)
+		}
+		fam = append(fam, s)
+	}
+	add("field_family", strings.Join(fam, "; "))
+	add("field_hobbies", strings.Join(c.Hobbies, ", "))
+	add("field_memberships", strings.Join(c.Memberships, ", "))
+	add("field_tier", t("tier_"+strings.ReplaceAll(string(c.Stats.Tier), "-", "_")))
+	if c.Stats.Orders > 0 {
+		add("field_orders", t("orders_spent", "count", c.Stats.Orders, "spent", spentText(c.Stats.Spent)))
+	}
+	if c.Stats.CreditDue > 0 {
+		add("field_credit_due", strconv.FormatInt(c.Stats.CreditDue, 10))
+	}
+	if !c.Stats.LastContactAt.IsZero() {
+		add("field_last_contact", h.ago(l, c.Stats.LastContactAt))
+	}
+	if c.Lost != nil {
+		add("field_lost", strings.Trim(c.Lost.Competitor+", "+c.Lost.Reason, ", "))
+	}
+	add("field_notes", c.Notes)
+	blocks := []Block{main}
+
+	if len(c.Recent) > 0 {
+		b := Block{Heading: t("card_recent")}
+		var lines []string
+		for i := len(c.Recent) - 1; i >= 0; i-- {
+			it := c.Recent[i]
+			lines = append(lines, "• "+h.when(it.At)+" "+t("kind_"+string(it.Kind))+": "+clip(it.Notes, 120))
+		}
+		b.Text = strings.Join(lines, "\n")
+		blocks = append(blocks, b)
+	}
+	if len(c.Open) > 0 {
+		b := Block{Heading: t("card_open_complaints")}
+		var lines []string
+		for _, o := range c.Open {
+			lines = append(lines, "• #"+strconv.FormatInt(int64(o.No), 10)+" "+h.when(o.OpenedAt)+": "+clip(o.Text, 120))
+		}
+		b.Text = strings.Join(lines, "\n")
+		blocks = append(blocks, b)
+	}
+	if rs, err := h.store.OpenReminders(ctx, r.Staff.ID); err == nil {
+		var lines []string
+		for _, rm := range rs {
+			if rm.CustomerID == c.ID {
+				lines = append(lines, "• "+h.when(rm.DueAt)+": "+clip(rm.Text, 100))
+			}
+		}
+		if len(lines) > 0 {
+			blocks = append(blocks, Block{Heading: t("card_followups"), Text: strings.Join(lines, "\n")})
+		}
+	}
+	ref := "#" + string(c.ID)
+	blocks = append(blocks, Block{Buttons: []Button{
+		{Label: t("btn_log_call"), Command: "log call " + ref},
+		{Label: t("btn_log_visit"), Command: "log visit " + ref},
+		{Label: t("btn_sale"), Command: "sale " + ref},
+		{Label: t("btn_complaint"), Command: "complaint " + ref},
+		{Label: t("btn_follow_tomorrow"), Command: "remind " + ref + " tomorrow: " + t("follow_up_text")},
+		{Label: t("btn_follow_week"), Command: "remind " + ref + " next week: " + t("follow_up_text")},
+	}})
+	return Reply{Blocks: blocks}
+}
+
+// when shows a moment in the business's zone.
+func (h *Handler) when(t time.Time) string {
+	return t.In(h.cfg.Location).Format("2006-01-02 15:04")
+}
+
+// ago says how long ago t was, in days.
+func (h *Handler) ago(lang string, t time.Time) string {
+	days := int(h.now().Sub(t).Hours() / 24)
+	return h.when(t) + " (" + h.cat.T(lang, "days_ago", "count", days) + ")"
+}
+
+func spentText(spent map[string]int64) string {
+	var parts []string
+	for cur, v := range spent {
+		parts = append(parts, formatMoney(crm.Money{Minor: v, Currency: cur}))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " + ")
+}
