@@ -12,6 +12,10 @@ type Store interface {
 	ReminderStore
 	StaffStore
 	InviteStore
+	InboxStore
+	OutboxStore
+	LeaseStore
+	StateStore
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-
 )
 
 // digest: today's summary for managers: customers, and per staff member
@@ -43,4 +42,3 @@ func (h *Handler) digest(ctx context.Context, r *request) (Reply, error) {
 		{Text: strings.Join(lines, "\n")},
 	}}, nil
 }
-

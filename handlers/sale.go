@@ -21,7 +21,7 @@ var currencySymbols = map[string]string{"rm": "MYR", "rp": "IDR", "¥": "CNY", "
 var paymentWords = map[string]crm.PaymentMethod{
 	"cash": crm.PayCash, "tunai": crm.PayCash, "现金": crm.PayCash, "नकद": crm.PayCash,
 	"card": crm.PayCard, "kad": crm.PayCard, "kartu": crm.PayCard, "刷卡": crm.PayCard,
-	"debit": crm.PayDebit,
+	"debit":    crm.PayDebit,
 	"transfer": crm.PayTransfer, "bank": crm.PayTransfer, "转账": crm.PayTransfer,
 	"paypal": crm.PayPayPal,
 	"cod":    crm.PayCOD,
@@ -220,4 +220,3 @@ func formatMoney(m crm.Money) string {
 	}
 	return m.Currency + " " + b.String()
 }
-

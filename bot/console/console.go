@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
@@ -21,6 +22,7 @@ const Identity crm.Identity = "console:local"
 
 // Console reads requests and writes replies.
 type Console struct {
+	mu     sync.Mutex // one writer at a time: replies and deliveries interleave
 	h      *handlers.Handler
 	in     *bufio.Reader
 	out    io.Writer
@@ -71,7 +73,22 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 		last = c.h.Handle(ctx, handlers.Request{Staff: staff, Text: line})
 		pending = last.Prompt
-		fmt.Fprintln(c.out, last.Plain())
+		c.write(last)
 	}
 	return ctx.Err()
+}
+
+func (c *Console) write(rep handlers.Reply) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintln(c.out, rep.Plain())
+}
+
+// Deliver prints a nudge or digest for the console user.
+func (c *Console) Deliver(_ context.Context, id crm.Identity, rep handlers.Reply) error {
+	if id != Identity {
+		return fmt.Errorf("console delivers to %s only, not %s", Identity, id)
+	}
+	c.write(rep)
+	return nil
 }

@@ -99,6 +99,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("crmbot started", "http", ln.Addr().String(), "embedded_store", db.Embedded(), "console", consoleMode)
 
+	deliver := &handlers.Deliverers{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -120,13 +121,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			prompt = "crm> "
 			fmt.Fprintln(stdout, h.T(cfg.Language, "help_intro"))
 		}
+		con := console.New(h, stdin, stdout, prompt)
+		deliver.Register("console", con)
 		g.Go(func() error {
 			// The console ends crmbot when its input ends, as a script expects.
 			defer stopAll()
-			return console.New(h, stdin, stdout, prompt).Run(runCtx)
+			return con.Run(runCtx)
 		})
 	}
-	if err := startTransports(runCtx, g, cfg, h, db, mux, log); err != nil {
+	w := wiring{cfg: cfg, h: h, db: db, mux: mux, log: log, deliver: deliver, group: g}
+	if err := w.start(runCtx); err != nil {
 		stopAll()
 		g.Wait()
 		return err
@@ -147,12 +151,4 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// startTransports starts Slack and Telegram when configured.
-func startTransports(ctx context.Context, g *errgroup.Group, cfg *Config, h *handlers.Handler, db *store.DB, mux *http.ServeMux, log *slog.Logger) error {
-	if cfg.SlackBotToken != "" || cfg.TelegramBotToken != "" {
-		return errors.New("the Slack and Telegram transports are not built into this version yet; unset SLACK_BOT_TOKEN and TELEGRAM_BOT_TOKEN to use the console")
-	}
-	return nil
 }
