@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -31,16 +32,32 @@ func NewCatalog() (*Catalog, error) {
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}}
 	for _, lang := range Languages {
-		data, err := fs.ReadFile(localeFiles, "locales/"+lang+".json")
+		files, err := catalogueFiles(lang)
 		if err != nil {
-			return nil, fmt.Errorf("read catalogue %s: %w", lang, err)
+			return nil, err
 		}
-		if _, err := b.ParseMessageFileBytes(data, lang+".json"); err != nil {
-			return nil, fmt.Errorf("parse catalogue %s: %w", lang, err)
+		for _, name := range files {
+			data, err := fs.ReadFile(localeFiles, name)
+			if err != nil {
+				return nil, fmt.Errorf("read catalogue %s: %w", name, err)
+			}
+			if _, err := b.ParseMessageFileBytes(data, path.Base(name)); err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", name, err)
+			}
 		}
 		c.localizers[lang] = i18n.NewLocalizer(b, lang, "en")
 	}
 	return c, nil
+}
+
+// catalogueFiles lists a language's message files: locales/<lang>.json and
+// one locales/<part>.<lang>.json per part of crmbot that adds sentences.
+func catalogueFiles(lang string) ([]string, error) {
+	parts, err := fs.Glob(localeFiles, "locales/*."+lang+".json")
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{"locales/" + lang + ".json"}, parts...), nil
 }
 
 // Lang returns the supported language closest to tag (a user's
@@ -95,17 +112,23 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 // Keys returns every message id of a language's file, sorted; tests use it
 // to prove the catalogue complete.
 func Keys(lang string) ([]string, error) {
-	data, err := fs.ReadFile(localeFiles, "locales/"+lang+".json")
+	files, err := catalogueFiles(lang)
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var keys []string
+	for _, name := range files {
+		data, err := fs.ReadFile(localeFiles, name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	return keys, nil
