@@ -44,7 +44,10 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	}
 	// The customer exists before its keys: a crash in between leaves a
 	// customer that "show" by id still reaches and the next edit re-keys.
-	return db.addKeys(ctx, string(c.ID), customerKeys(c.Name, c.Company, c.Phones, c.Emails))
+	keys := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	keys = append(keys, careKeys(c)...) // the scheduler's indexes (store/nudge.go)
+	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
+	return db.addKeys(ctx, string(c.ID), keys)
 }
 
 // checkContactsFree returns ECONFLICT naming the first other customer that
@@ -332,6 +335,9 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	if err := db.addKeys(ctx, string(id), added); err != nil {
 		return nil, err
 	}
+	if err := db.rekeyCare(ctx, old, c); err != nil { // the scheduler's indexes (store/nudge.go)
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -347,6 +353,13 @@ func deref[T any](p *T) T {
 func (db *DB) SetTier(ctx context.Context, id crm.CustomerID, t crm.Tier) error {
 	_, err := db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(t)}}}})
+	if err == nil { // the scheduler's index of high-value customers (store/nudge.go)
+		if t == crm.TierHigh {
+			err = db.addKeys(ctx, string(id), []string{keyHighTier})
+		} else {
+			err = db.removeKeys(ctx, string(id), []string{keyHighTier})
+		}
+	}
 	return translate("set tier", err)
 }
 

@@ -19,19 +19,23 @@ type interactionDoc struct {
 // LogInteraction stores it and, in one write to the customer, appends it to
 // the recent list and moves the last contact forward.
 func (db *DB) LogInteraction(ctx context.Context, it *crm.Interaction) error {
-	if _, err := db.Customer(ctx, it.CustomerID); err != nil {
+	old, err := db.Customer(ctx, it.CustomerID)
+	if err != nil {
 		return err
 	}
 	it.ID = newID()
 	if _, err := db.interactions.InsertOne(ctx, interactionDoc{ID: it.ID, Interaction: *it}); err != nil {
 		return translate("insert interaction", err)
 	}
-	_, err := db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(it.CustomerID)}}, bson.D{
+	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(it.CustomerID)}}, bson.D{
 		{Key: "$push", Value: bson.D{{Key: "recent", Value: bson.D{
 			{Key: "$each", Value: []crm.Interaction{*it}},
 			{Key: "$slice", Value: -recentKept},
 		}}}},
 		{Key: "$max", Value: bson.D{{Key: "stats.lastcontactat", Value: it.At}}},
 	})
+	if err == nil {
+		err = db.indexInteraction(ctx, old, it) // the scheduler's indexes (store/nudge.go)
+	}
 	return translate("log interaction", err)
 }

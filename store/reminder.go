@@ -29,7 +29,8 @@ func (db *DB) AddReminder(ctx context.Context, r *crm.Reminder) error {
 	if _, err := db.reminders.InsertOne(ctx, reminderDoc{ID: r.ID, Reminder: *r}); err != nil {
 		return translate("insert reminder", err)
 	}
-	return db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff)})
+	// The due-day key is the scheduler's index (store/nudge.go).
+	return db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
 }
 
 func (db *DB) reminder(ctx context.Context, id string) (*crm.Reminder, error) {
@@ -96,5 +97,5 @@ func (db *DB) CompleteReminder(ctx context.Context, id string, at time.Time) err
 	if err != nil {
 		return translate("complete reminder", err)
 	}
-	return db.removeKeys(ctx, id, []string{keyOpenReminders + string(r.Staff)})
+	return db.removeKeys(ctx, id, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
 }

@@ -54,5 +54,12 @@ func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) 
 		update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(tier(st))}}})
 	}
 	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(s.CustomerID)}}, update)
+	if err == nil {
+		newTier := c.Stats.Tier
+		if c.Lost == nil {
+			newTier = tier(st)
+		}
+		err = db.indexSale(ctx, c, s, st, newTier) // the scheduler's indexes (store/nudge.go)
+	}
 	return translate("record sale", err)
 }
