@@ -532,7 +532,7 @@ func TestNoLostOrDoubledRepliesUnder429(t *testing.T) {
 	for i := range each {
 		for _, u := range users {
 			name := fmt.Sprintf("Customer %d %c", u, 'A'+i)
-			f.post(textUpdate(u, "/add "+name))
+			f.postAsync(textUpdate(u, "/add "+name)) // a burst: nothing waits for replies
 			want[u] = append(want[u], "Added "+name+".")
 		}
 	}
