@@ -133,7 +133,7 @@ type NudgeStore interface {
 // calendar days, "2006-01-02".
 type SchedulerStore interface {
 	NudgeStore
-	// DueReminders returns open reminders due before now that are listed in
+	// DueReminders returns open reminders due by now (at or before) listed in
 	// the due-day index for the days from since to now, earliest first.
 	DueReminders(ctx context.Context, since, now time.Time) ([]Reminder, error)
 	// Unlist takes a reminder off the due-day index once its nudge is planned.

@@ -374,7 +374,7 @@ func (db *DB) DueReminders(ctx context.Context, since, now time.Time) ([]crm.Rem
 			if err != nil {
 				return nil, err
 			}
-			if r.DoneAt.IsZero() && r.DueAt.Before(now) {
+			if r.DoneAt.IsZero() && !r.DueAt.After(now) {
 				out = append(out, *r)
 			}
 		}
