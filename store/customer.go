@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -47,7 +48,33 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	keys := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
 	keys = append(keys, careKeys(c)...) // the scheduler's indexes (store/nudge.go)
 	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
-	return db.addKeys(ctx, string(c.ID), keys)
+	if err := db.addKeys(ctx, string(c.ID), keys); err != nil {
+		return err
+	}
+	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
+}
+
+// addVocabulary records the prefixes and typo variants of words not seen
+// before. A word is new when its w: key holds no other customer yet; an
+// interrupted write is mended the next time a customer with the word is saved.
+func (db *DB) addVocabulary(ctx context.Context, ws []string) error {
+	for _, w := range ws {
+		vk := vocabKeys(w)
+		if len(vk) == 0 {
+			continue
+		}
+		ids, err := db.lookup(ctx, keyWord+w)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 1 {
+			continue
+		}
+		if err := db.writeKeys(ctx, w, vk, "$addToSet", true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkContactsFree returns ECONFLICT naming the first other customer that
@@ -82,19 +109,20 @@ func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
 	return db.writeKeys(ctx, id, keys, "$pull", false)
 }
 
+// writeKeys applies op ($addToSet or $pull) of id to each key document, one
+// command per key: the embedded server keeps every matched document's cursor
+// open until a multi-statement update command ends, so a bulk of updates on
+// existing documents exhausts its connections and stalls.
 func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string, upsert bool) error {
-	if len(keys) == 0 {
-		return nil
+	opts := options.UpdateOne().SetUpsert(upsert)
+	for _, k := range keys {
+		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
+			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
+		if err != nil {
+			return translate("write lookup key", err)
+		}
 	}
-	models := make([]mongo.WriteModel, len(keys))
-	for i, k := range keys {
-		models[i] = mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: k}}).
-			SetUpdate(bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}).
-			SetUpsert(upsert)
-	}
-	_, err := db.keys.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	return translate("write lookup keys", err)
+	return nil
 }
 
 // lookup returns the ids stored under one key; none is not an error.
@@ -210,46 +238,82 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 	return cs, n, nil
 }
 
-// matchWord scores the customers one folded word reaches. Typo keys are read
-// only when the word matches nothing whole or as a prefix.
+// maxVocab caps how many words one prefix or typo can expand to.
+const maxVocab = 40
+
+// matchWord scores the customers one folded word reaches: holding the word,
+// a word it begins, or a word one typo away. Typo keys are read only when
+// the word matches nothing whole or as a prefix.
 func (db *DB) matchWord(ctx context.Context, w string) (map[string]int, error) {
 	scores := map[string]int{}
-	mark := func(key string, score int) error {
-		ids, err := db.lookup(ctx, key)
+	mark := func(word string, score int) error {
+		ids, err := db.lookup(ctx, keyWord+word)
 		for _, id := range ids {
 			scores[id] = max(scores[id], score)
 		}
 		return err
 	}
-	if err := mark(keyWord+w, scoreWord); err != nil {
+	if err := mark(w, scoreWord); err != nil {
 		return nil, err
 	}
 	n := len([]rune(w))
 	if isHan(w) {
 		return scores, nil
 	}
-	if n >= 3 && n <= maxPrefix {
-		if err := mark(keyPrefix+w, scorePrefix); err != nil {
+	if n >= 3 {
+		prefix := string([]rune(w)[:min(n, maxPrefix)])
+		vocab, err := db.lookup(ctx, keyPrefix+prefix)
+		if err != nil {
 			return nil, err
+		}
+		for _, v := range capped(vocab) {
+			if v != w && strings.HasPrefix(v, w) {
+				if err := mark(v, scorePrefix); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	if len(scores) > 0 || n < minTypoLen {
 		return scores, nil
 	}
-	// One edit: the stored word lost a character (d:w), the query has an
-	// extra one (w:v), or both differ in one place (d:v).
-	if err := mark(keyDelete+w, scoreTypo); err != nil {
+	// One edit: a stored word lost a character (d:w), the query has an extra
+	// one (w:v), or both differ in one place (d:v).
+	near := map[string]bool{}
+	addNear := func(key string) error {
+		vocab, err := db.lookup(ctx, key)
+		for _, v := range vocab {
+			near[v] = true
+		}
+		return err
+	}
+	if err := addNear(keyDelete + w); err != nil {
 		return nil, err
 	}
 	for _, v := range deletions(w) {
-		if err := mark(keyWord+v, scoreTypo); err != nil {
+		near[v] = true
+		if err := addNear(keyDelete + v); err != nil {
 			return nil, err
 		}
-		if err := mark(keyDelete+v, scoreTypo); err != nil {
+	}
+	cands := make([]string, 0, len(near))
+	for v := range near {
+		cands = append(cands, v)
+	}
+	sort.Strings(cands)
+	for _, v := range capped(cands) {
+		if err := mark(v, scoreTypo); err != nil {
 			return nil, err
 		}
 	}
 	return scores, nil
+}
+
+func capped(ws []string) []string {
+	if len(ws) > maxVocab {
+		return ws[:maxVocab]
+	}
+	return ws
 }
 
 // UpdateCustomer applies u and re-keys the customer when its name, company,
@@ -336,6 +400,9 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 		return nil, err
 	}
 	if err := db.rekeyCare(ctx, old, c); err != nil { // the scheduler's indexes (store/nudge.go)
+		return nil, err
+	}
+	if err := db.addVocabulary(ctx, nameWords(c.Name, c.Company)); err != nil {
 		return nil, err
 	}
 	return c, nil

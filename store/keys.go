@@ -9,14 +9,18 @@ import (
 )
 
 // Lookup keys. Every lookup that must be fast on the embedded store goes
-// through a document in the keys collection whose _id is the key and whose
-// ids are the customers holding it (DESIGN §5):
+// through a document in the keys collection whose _id is the key (DESIGN §5).
+// Customer keys list the customers holding them:
 //
-//	p:+60123456789   a phone in E.164
+//	p:+60123456789    a phone in E.164
 //	e:siti@example.my an e-mail
-//	w:nurhaliza      a word of a name, company or e-mail (Han: each character too)
-//	x:nurh           a prefix of a word, 3 to maxPrefix characters
-//	d:nurhalia       a word with one character deleted, for one-typo matches
+//	w:nurhaliza       a word of a name, company or e-mail (Han: each character too)
+//
+// Vocabulary keys list words, not customers, so they are written once per
+// distinct word rather than once per customer:
+//
+//	x:nurh            words with this prefix (3 to maxPrefix characters)
+//	d:nurhalia        words that give this with one character deleted, for one-typo matches
 const (
 	keyPhone  = "p:"
 	keyEmail  = "e:"
@@ -122,13 +126,14 @@ func deletions(w string) []string {
 	return out
 }
 
-// wordKeys are the keys one word of a name is found by.
-func wordKeys(w string) []string {
-	keys := []string{keyWord + w}
+// vocabKeys are the vocabulary keys of one word: its prefixes and its
+// one-deletion variants. Han words have none: they are found by character.
+func vocabKeys(w string) []string {
 	if isHan(w) {
-		return keys
+		return nil
 	}
 	rs := []rune(w)
+	var keys []string
 	for n := 3; n < len(rs) && n <= maxPrefix; n++ {
 		keys = append(keys, keyPrefix+string(rs[:n]))
 	}
@@ -140,7 +145,7 @@ func wordKeys(w string) []string {
 	return keys
 }
 
-// customerKeys returns every lookup key of a customer, without repeats.
+// customerKeys returns the customer keys of a customer, without repeats.
 func customerKeys(name, company string, phones, emails []string) []string {
 	var keys []string
 	seen := map[string]bool{}
@@ -162,9 +167,11 @@ func customerKeys(name, company string, phones, emails []string) []string {
 		}
 	}
 	for _, w := range words(name + " " + company) {
-		for _, k := range wordKeys(w) {
-			add(k)
-		}
+		add(keyWord + w)
 	}
 	return keys
 }
+
+// nameWords returns the words of a name and company that get vocabulary
+// keys; e-mail local parts do not, since they are nearly all unique.
+func nameWords(name, company string) []string { return words(name + " " + company) }

@@ -1,0 +1,197 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/store"
+)
+
+// Names in the scripts and shapes of the businesses crmbot serves.
+var (
+	givenNames  = []string{"Siti", "Nur", "Ahmad", "Muhammad", "Aminah", "Farah", "Hafiz", "Zulkifli", "Aisyah", "Ravi", "Priya", "Arjun", "Kavitha", "Wei", "Mei", "Jun", "Hui", "Budi", "Dewi", "Agus", "Putri", "Rahul", "Anjali", "Lakshmi", "Kumar", "Hassan", "Yusof", "Ling", "Chong", "Rina"}
+	familyNames = []string{"Nurhaliza", "Abdullah", "Rahman", "Ismail", "Tan", "Lim", "Lee", "Wong", "Ng", "Chan", "Krishnan", "Subramaniam", "Sharma", "Patel", "Singh", "Santoso", "Wijaya", "Hidayat", "Pratama", "Hakim", "Osman", "Yusuf", "Razak", "Chua", "Goh", "Teo", "Nair", "Pillai", "Gupta", "Halim"}
+	hanNames    = []string{"陈", "林", "黄", "张", "李", "王", "吴", "刘", "蔡", "杨"}
+	hanGiven    = []string{"大文", "美玲", "志明", "家豪", "淑芬", "伟", "敏", "静", "磊", "婷"}
+)
+
+// word makes a name-like word from i: 8,000 distinct ones, so a third name
+// is shared by about a dozen customers in 100,000.
+func word(i int) string {
+	syl := []string{"ka", "ri", "mo", "tan", "su", "lin", "da", "wi", "ha", "ni", "ra", "po", "ya", "ko", "me", "bu", "se", "jo", "lu", "fa"}
+	return syl[i%20] + syl[(i/20)%20] + syl[(i/400)%20]
+}
+
+// seedCustomers writes n synthetic customers through ImportCustomers and
+// returns them; every one has a unique phone and e-mail.
+func seedCustomers(tb testing.TB, db *store.DB, n int) []*crm.Customer {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	all := make([]*crm.Customer, 0, n)
+	for start := 0; start < n; start += 5000 {
+		batch := make([]*crm.Customer, 0, 5000)
+		for i := start; i < min(n, start+5000); i++ {
+			var name string
+			if i%10 == 0 {
+				name = hanNames[r.IntN(len(hanNames))] + hanGiven[r.IntN(len(hanGiven))]
+			} else {
+				name = givenNames[r.IntN(len(givenNames))] + " " + familyNames[r.IntN(len(familyNames))] + " " + word(i)
+			}
+			batch = append(batch, &crm.Customer{
+				Name:   name,
+				Phones: []string{fmt.Sprintf("+6012%07d", i)},
+				Emails: []string{fmt.Sprintf("customer%d@example.my", i)},
+			})
+		}
+		if err := db.ImportCustomers(context.Background(), batch); err != nil {
+			tb.Fatal(err)
+		}
+		all = append(all, batch...)
+	}
+	return all
+}
+
+// big is a 100,000-customer database shared by the benchmarks of one run.
+var big struct {
+	once sync.Once
+	db   *store.DB
+	cs   []*crm.Customer
+	took time.Duration
+}
+
+func bigDB(b *testing.B) (*store.DB, []*crm.Customer) {
+	b.Helper()
+	big.once.Do(func() {
+		n := 100_000
+		if s := os.Getenv("CRMBOT_BENCH_CUSTOMERS"); s != "" {
+			fmt.Sscan(s, &n)
+		}
+		start := time.Now()
+		big.db = MustOpenDB(b)
+		big.cs = seedCustomers(b, big.db, n)
+		big.took = time.Since(start)
+		fmt.Fprintf(os.Stderr, "seeded %d customers in %s\n", n, big.took.Round(time.Millisecond))
+	})
+	return big.db, big.cs
+}
+
+// reportPercentiles adds p50 and p99 of the per-operation times to b's output.
+func reportPercentiles(b *testing.B, d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	if len(d) == 0 {
+		return
+	}
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func BenchmarkFind(b *testing.B) {
+	db, cs := bigDB(b)
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	cases := []struct {
+		name string
+		find func(c *crm.Customer) (int, error)
+	}{
+		{"Phone", func(c *crm.Customer) (int, error) {
+			got, err := db.CustomersByPhone(ctx, c.Phones[0])
+			return len(got), err
+		}},
+		{"Email", func(c *crm.Customer) (int, error) {
+			got, err := db.CustomersByEmail(ctx, c.Emails[0])
+			return len(got), err
+		}},
+		{"NamePart", func(c *crm.Customer) (int, error) {
+			got, _, err := db.FindCustomers(ctx, lastWord(c.Name), 10)
+			return len(got), err
+		}},
+		{"TypoName", func(c *crm.Customer) (int, error) {
+			got, _, err := db.FindCustomers(ctx, typo(lastWord(c.Name)), 10)
+			return len(got), err
+		}},
+		{"CommonFirstName", func(c *crm.Customer) (int, error) {
+			got, _, err := db.FindCustomers(ctx, "siti", 10)
+			return len(got), err
+		}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			times := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c := cs[r.IntN(len(cs))]
+				for c.Name[0] >= 0x80 && tc.name == "TypoName" { // Han names are found by character, not typo
+					c = cs[r.IntN(len(cs))]
+				}
+				start := time.Now()
+				n, err := tc.find(c)
+				times = append(times, time.Since(start))
+				if err != nil || n == 0 {
+					b.Fatalf("%s for %q: %d found, %v", tc.name, c.Name, n, err)
+				}
+			}
+			b.StopTimer()
+			reportPercentiles(b, times)
+		})
+	}
+}
+
+func lastWord(s string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == ' ' {
+			return s[i+1:]
+		}
+	}
+	return s
+}
+
+// typo swaps one inner letter for another.
+func typo(w string) string {
+	b := []byte(w)
+	if len(b) > 3 {
+		b[2] = 'q'
+	}
+	return string(b)
+}
+
+func BenchmarkLogInteraction(b *testing.B) {
+	db, cs := bigDB(b)
+	ctx := context.Background()
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		err := db.LogInteraction(ctx, &crm.Interaction{CustomerID: cs[i%len(cs)].ID, Kind: crm.KindCall, At: time.Now(), Notes: "called about the quotation"})
+		times = append(times, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, times)
+}
+
+func BenchmarkAddCustomer(b *testing.B) {
+	db, _ := bigDB(b)
+	ctx := context.Background()
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := &crm.Customer{Name: fmt.Sprintf("Bench Person%d Abdullah", i), Phones: []string{fmt.Sprintf("+6019%07d", i)}, Emails: []string{fmt.Sprintf("bench%d@example.my", i)}}
+		start := time.Now()
+		err := db.CreateCustomer(ctx, c, false)
+		times = append(times, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, times)
+}

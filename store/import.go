@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/crmbot/crmbot/crm"
+)
+
+// ImportCustomers stores many new customers at once: one bulk insert of the
+// customers and one of their lookup keys, instead of a write per key per
+// customer. It does not check for duplicates; callers
+// match existing customers first. IDs are assigned to cs.
+func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	docs := make([]any, len(cs))
+	keys := map[string][]string{}
+	var order []string
+	add := func(k, v string) {
+		if _, ok := keys[k]; !ok {
+			order = append(order, k)
+		}
+		keys[k] = append(keys[k], v)
+	}
+	vocab := map[string]bool{}
+	now := db.now()
+	for i, c := range cs {
+		c.ID = crm.CustomerID(newID())
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		c.UpdatedAt = now
+		if c.Stats.Tier == "" {
+			c.Stats.Tier = crm.TierNone
+		}
+		docs[i] = customerDoc{ID: string(c.ID), Customer: *c}
+		for _, k := range customerKeys(c.Name, c.Company, c.Phones, c.Emails) {
+			add(k, string(c.ID))
+		}
+		for _, k := range careKeys(c) { // the scheduler's indexes (store/nudge.go)
+			add(k, string(c.ID))
+		}
+		add(keyCreated+dayKey(c.CreatedAt), string(c.ID))
+		for _, w := range nameWords(c.Name, c.Company) {
+			if !vocab[w] {
+				vocab[w] = true
+				for _, k := range vocabKeys(w) {
+					add(k, w)
+				}
+			}
+		}
+	}
+	if _, err := db.customers.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		return translate("import customers", err)
+	}
+	// New keys arrive as one bulk insert; keys that exist already (the
+	// insert's duplicate-key failures) get one $addToSet each.
+	kdocs := make([]any, len(order))
+	for i, k := range order {
+		kdocs[i] = bson.D{{Key: "_id", Value: k}, {Key: "ids", Value: keys[k]}}
+	}
+	_, err := db.keys.InsertMany(ctx, kdocs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &bwe) || bwe.WriteConcernError != nil:
+		return translate("import lookup keys", err)
+	}
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return translate("import lookup keys", we)
+		}
+		k := order[we.Index]
+		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
+		if err != nil {
+			return fmt.Errorf("import lookup key: %w", translate("", err))
+		}
+	}
+	return nil
+}
