@@ -49,7 +49,7 @@ func (b *Bot) onCommand(c slackgo.SlashCommand) any {
 	if c.TriggerID != "" {
 		src.key = "slack:cmd:" + c.TriggerID
 	}
-	text := strings.TrimSpace(c.Text)
+	text := unescape(strings.TrimSpace(c.Text))
 	if f, ok := formFor(text); ok {
 		b.background("open form", func(ctx context.Context) { b.openForm(ctx, src, f) })
 		return nil
@@ -122,11 +122,16 @@ func (b *Bot) onEvent(ev slackevents.EventsAPIEvent, eventID string) {
 // mention matches the app's own mention at the start of a message.
 var mention = regexp.MustCompile(`^\s*<@[A-Z0-9]+(\|[^>]*)?>\s*`)
 
-// unescape reverses Slack's escaping of typed text and unwraps the links,
-// phone numbers and e-mails Slack turned into <mailto:x|x>, keeping the label.
+// unescape reverses Slack's escaping of typed text: a member's mention
+// becomes their identity ("role @aminah manager" reaches the handlers as
+// "role slack:U0456 manager"), links, e-mails and phone numbers keep their
+// label, and &lt; &gt; &amp; become < > &.
 func unescape(s string) string {
 	s = link.ReplaceAllStringFunc(s, func(m string) string {
 		g := link.FindStringSubmatch(m)
+		if strings.HasPrefix(g[1], "@U") || strings.HasPrefix(g[1], "@W") {
+			return "slack:" + g[1][1:]
+		}
 		if g[2] != "" {
 			return g[2]
 		}

@@ -43,7 +43,6 @@ type form struct {
 	name     string
 	customer crm.CustomerID // preset customer
 	kind     string         // interaction or complaint kind
-	name0    string         // preset customer name of a new customer
 	notes    string         // preset notes (message shortcut)
 	line     string         // the request line that asked for it
 }
@@ -218,7 +217,7 @@ func (b *Bot) modal(ctx context.Context, lang string, src source, f form) slackg
 				button(actionMenu+formComplaint, t("slack_title_complaint"), ""),
 				button(actionMenu+formSale, t("slack_title_sale"), "")))
 	case formAdd:
-		text("name", t("slack_name"), false, false, f.name0)
+		text("name", t("slack_name"), false, false, "")
 		text("phone", t("field_phone"), true, false, "")
 		text("email", t("field_email"), true, false, "")
 		text("company", t("slack_company"), true, false, "")

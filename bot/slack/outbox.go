@@ -120,6 +120,8 @@ func (o *outbox) wake() {
 func (o *outbox) run(ctx context.Context) {
 	t := time.NewTicker(o.b.cfg.PollInterval)
 	defer t.Stop()
+	clean := time.NewTicker(time.Hour)
+	defer clean.Stop()
 	for {
 		if _, err := o.flush(ctx); err != nil && ctx.Err() == nil {
 			o.b.log.Warn("slack outbox", "err", err)
@@ -129,7 +131,24 @@ func (o *outbox) run(ctx context.Context) {
 			return
 		case <-o.kick:
 		case <-t.C:
+		case <-clean.C:
+			o.clean(ctx)
 		}
+	}
+}
+
+// keep is how long sent messages and seen event ids are kept: far longer
+// than Slack retries an event (about 5 minutes) or a lease lasts.
+const keep = 7 * 24 * time.Hour
+
+// clean forgets sent messages and seen event ids older than keep.
+func (o *outbox) clean(ctx context.Context) {
+	before := o.b.now().Add(-keep)
+	if _, err := o.b.store.ForgetSent(ctx, before); err != nil {
+		o.b.log.Warn("slack outbox clean-up", "err", err)
+	}
+	if _, err := o.b.store.ForgetSeen(ctx, before); err != nil {
+		o.b.log.Warn("slack inbox clean-up", "err", err)
 	}
 }
 

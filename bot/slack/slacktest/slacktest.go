@@ -264,7 +264,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 
 	form := url.Values{}
 	var js map[string]json.RawMessage
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") && len(body) > 0 {
 		if err := json.Unmarshal(body, &js); err != nil {
 			writeJSON(w, slackErr("invalid_json"))
 			return
