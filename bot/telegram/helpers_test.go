@@ -86,7 +86,7 @@ func (c *clock) Slept() []time.Duration {
 // fixture is a running transport in webhook mode against the fake Bot API
 // on a fresh database.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	fake    *telegramtest.Server
 	clock   *clock
@@ -99,7 +99,7 @@ type fixture struct {
 	cfg     telegram.Config
 }
 
-func newFixture(t *testing.T, opts ...func(*telegram.Config)) *fixture {
+func newFixture(t testing.TB, opts ...func(*telegram.Config)) *fixture {
 	t.Helper()
 	name := fmt.Sprintf("tg%d_%s", dbSeq.Add(1), strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
 	if len(name) > 60 {
