@@ -136,6 +136,8 @@ type SchedulerStore interface {
 	// DueReminders returns open reminders due by now (at or before) listed in
 	// the due-day index for the days from since to now, earliest first.
 	DueReminders(ctx context.Context, since, now time.Time) ([]Reminder, error)
+	// Reminder returns one reminder. Returns ENOTFOUND if there is none.
+	Reminder(ctx context.Context, id string) (*Reminder, error)
 	// Unlist takes a reminder off the due-day index once its nudge is planned.
 	Unlist(ctx context.Context, r Reminder) error
 	// IndexReminders lists every open reminder in the due-day index, once per

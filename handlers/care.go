@@ -443,3 +443,10 @@ func waLink(e164, msg string) string {
 func mailtoLink(addr, subject, body string) string {
 	return "mailto:" + addr + "?subject=" + escape(subject) + "&body=" + escape(body)
 }
+
+// PlanCare computes the care lists of a local day ("2006-01-02") and plans
+// their deliveries; lists already planned stay as they are. The daily job
+// calls it; an operator may call it to re-run a day.
+func (s *Scheduler) PlanCare(ctx context.Context, day string) (int, error) {
+	return s.planCare(ctx, day)
+}

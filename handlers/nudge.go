@@ -11,18 +11,12 @@ import (
 // reminder done or snoozed meanwhile cancels it.
 func (s *Scheduler) nudgeReply(ctx context.Context, d crm.Delivery, lang string) (Reply, string, error) {
 	t := func(key string, args ...any) string { return s.h.cat.T(lang, key, args...) }
-	open, err := s.h.store.OpenReminders(ctx, d.Staff)
+	rem, err := s.st.Reminder(ctx, d.Reminder)
+	if crm.ErrorCode(err) == crm.ENOTFOUND || err == nil && !rem.DoneAt.IsZero() {
+		return Reply{}, "the reminder was done or snoozed", nil
+	}
 	if err != nil {
 		return Reply{}, "", err
-	}
-	var rem *crm.Reminder
-	for i := range open {
-		if open[i].ID == d.Reminder {
-			rem = &open[i]
-		}
-	}
-	if rem == nil {
-		return Reply{}, "the reminder was done or snoozed", nil
 	}
 	b := Block{Heading: t("nudge_heading", "name", rem.Customer), Text: rem.Text,
 		Fields: []Field{{Label: t("nudge_due"), Value: s.h.when(rem.DueAt)}}}

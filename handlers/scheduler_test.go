@@ -88,6 +88,7 @@ func (f *fake) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply)
 // scheduler instances run, each with its own store value.
 type world struct {
 	t     *testing.T
+	tb    testing.TB
 	name  string
 	clock *clock
 	db    *store.DB
@@ -114,18 +115,22 @@ func newWorld(t *testing.T, start time.Time) *world {
 // the embedded store every client shares the server's one connection
 // (DESIGN §5); the claims are inserts, which decide on MongoDB too.
 func (w *world) client() (*store.DB, *handlers.Handler) {
-	w.t.Helper()
+	tb := w.tb
+	if tb == nil {
+		tb = w.t
+	}
+	tb.Helper()
 	db, err := server.Use(context.Background(), w.name)
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	cat, err := handlers.NewCatalog()
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	h, err := handlers.New(handlers.Config{Store: db, Catalog: cat, Now: w.clock.Now, Location: kl, Language: "en", DigestAt: "08:30"})
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return db, h
 }

@@ -383,6 +383,11 @@ func (db *DB) DueReminders(ctx context.Context, since, now time.Time) ([]crm.Rem
 	return out, nil
 }
 
+// Reminder returns one reminder by _id.
+func (db *DB) Reminder(ctx context.Context, id string) (*crm.Reminder, error) {
+	return db.reminder(ctx, id)
+}
+
 // Unlist takes a reminder off its due-day key.
 func (db *DB) Unlist(ctx context.Context, r crm.Reminder) error {
 	return db.removeKeys(ctx, r.ID, []string{keyDue + dayKey(r.DueAt)})
