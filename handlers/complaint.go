@@ -14,7 +14,7 @@ func (h *Handler) complaint(ctx context.Context, r *request) (Reply, error) {
 	args, kind := r.args, crm.ComplaintKindComplaint
 	if w, rest, _ := strings.Cut(args, " "); rest != "" {
 		switch strings.ToLower(w) {
-		case "return", "pemulangan", "退货":
+		case "return", "pemulangan", "退货", "退貨":
 			kind, args = crm.ComplaintKindReturn, strings.TrimSpace(rest)
 		case "support", "sokongan", "dukungan":
 			kind, args = crm.ComplaintKindSupport, strings.TrimSpace(rest)
@@ -97,7 +97,7 @@ func resolutionOf(text string) (crm.Resolution, *bool) {
 	t := strings.ToLower(text)
 	res := crm.ResolutionOther
 	switch {
-	case containsAny(t, "replace", "ganti", "更换", "换"):
+	case containsAny(t, "replace", "ganti", "更换", "更換", "换", "換"):
 		res = crm.ResolutionReplacement
 	case containsAny(t, "refund", "bayar balik", "pengembalian dana", "退款"):
 		res = crm.ResolutionRefund
@@ -106,9 +106,9 @@ func resolutionOf(text string) (crm.Resolution, *bool) {
 	}
 	var satisfied *bool
 	switch {
-	case containsAny(t, "not satisfied", "unsatisfied", "dissatisfied", "unhappy", "tidak puas", "tak puas", "不满意"):
+	case containsAny(t, "not satisfied", "unsatisfied", "dissatisfied", "unhappy", "tidak puas", "tak puas", "不满意", "不滿意"):
 		satisfied = new(bool)
-	case containsAny(t, "satisfied", "happy", "puas", "满意"):
+	case containsAny(t, "satisfied", "happy", "puas", "满意", "滿意"):
 		yes := true
 		satisfied = &yes
 	}

@@ -11,16 +11,16 @@ import (
 
 // kindWords maps what people type before a customer to the kind of contact.
 var kindWords = map[string]crm.InteractionKind{
-	"call": crm.KindCall, "called": crm.KindCall, "phone": crm.KindCall, "panggilan": crm.KindCall, "telefon": crm.KindCall, "telepon": crm.KindCall, "电话": crm.KindCall,
-	"visit": crm.KindVisit, "lawatan": crm.KindVisit, "kunjungan": crm.KindVisit, "拜访": crm.KindVisit,
-	"meeting": crm.KindMeeting, "mesyuarat": crm.KindMeeting, "rapat": crm.KindMeeting, "会议": crm.KindMeeting,
+	"call": crm.KindCall, "called": crm.KindCall, "phone": crm.KindCall, "panggilan": crm.KindCall, "telefon": crm.KindCall, "telepon": crm.KindCall, "电话": crm.KindCall, "電話": crm.KindCall,
+	"visit": crm.KindVisit, "lawatan": crm.KindVisit, "kunjungan": crm.KindVisit, "拜访": crm.KindVisit, "拜訪": crm.KindVisit,
+	"meeting": crm.KindMeeting, "mesyuarat": crm.KindMeeting, "rapat": crm.KindMeeting, "会议": crm.KindMeeting, "會議": crm.KindMeeting,
 	"email": crm.KindEmail, "emel": crm.KindEmail, "邮件": crm.KindEmail,
 	"message": crm.KindMessage, "msg": crm.KindMessage, "whatsapp": crm.KindMessage, "mesej": crm.KindMessage, "pesan": crm.KindMessage, "消息": crm.KindMessage,
 	"note": crm.KindNote, "nota": crm.KindNote, "catatan": crm.KindNote,
 }
 
 // followUpMarker starts the follow-up part of a log line, in the catalogue languages.
-var followUpMarker = regexp.MustCompile(`(?i)[,.;]?\s*(follow[ -]?up|susulan|susul|tindak lanjut|hubungi semula|跟进|फॉलो अप)\s*`)
+var followUpMarker = regexp.MustCompile(`(?i)[,.;]?\s*(follow[ -]?up|susulan|susul|tindak lanjut|hubungi semula|跟进|跟進|फॉलो अप)\s*`)
 
 // logInteraction: log Siti: called about the quotation, follow up next friday
 func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error) {

@@ -11,45 +11,17 @@ import (
 	"time"
 
 	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/crm/crmtest"
 	"github.com/crmbot/crmbot/store"
 )
 
-// Names in the scripts and shapes of the businesses crmbot serves.
-var (
-	givenNames  = []string{"Siti", "Nur", "Ahmad", "Muhammad", "Aminah", "Farah", "Hafiz", "Zulkifli", "Aisyah", "Ravi", "Priya", "Arjun", "Kavitha", "Wei", "Mei", "Jun", "Hui", "Budi", "Dewi", "Agus", "Putri", "Rahul", "Anjali", "Lakshmi", "Kumar", "Hassan", "Yusof", "Ling", "Chong", "Rina"}
-	familyNames = []string{"Nurhaliza", "Abdullah", "Rahman", "Ismail", "Tan", "Lim", "Lee", "Wong", "Ng", "Chan", "Krishnan", "Subramaniam", "Sharma", "Patel", "Singh", "Santoso", "Wijaya", "Hidayat", "Pratama", "Hakim", "Osman", "Yusuf", "Razak", "Chua", "Goh", "Teo", "Nair", "Pillai", "Gupta", "Halim"}
-	hanNames    = []string{"陈", "林", "黄", "张", "李", "王", "吴", "刘", "蔡", "杨"}
-	hanGiven    = []string{"大文", "美玲", "志明", "家豪", "淑芬", "伟", "敏", "静", "磊", "婷"}
-)
-
-// word makes a name-like word from i: 8,000 distinct ones, so a third name
-// is shared by about a dozen customers in 100,000.
-func word(i int) string {
-	syl := []string{"ka", "ri", "mo", "tan", "su", "lin", "da", "wi", "ha", "ni", "ra", "po", "ya", "ko", "me", "bu", "se", "jo", "lu", "fa"}
-	return syl[i%20] + syl[(i/20)%20] + syl[(i/400)%20]
-}
-
-// seedCustomers writes n synthetic customers through ImportCustomers and
-// returns them; every one has a unique phone and e-mail.
+// seedCustomers writes n synthetic customers through ImportCustomers, in
+// batches of 5,000, and returns them.
 func seedCustomers(tb testing.TB, db *store.DB, n int) []*crm.Customer {
 	tb.Helper()
-	r := rand.New(rand.NewPCG(1, 2))
 	all := make([]*crm.Customer, 0, n)
 	for start := 0; start < n; start += 5000 {
-		batch := make([]*crm.Customer, 0, 5000)
-		for i := start; i < min(n, start+5000); i++ {
-			var name string
-			if i%10 == 0 {
-				name = hanNames[r.IntN(len(hanNames))] + hanGiven[r.IntN(len(hanGiven))]
-			} else {
-				name = givenNames[r.IntN(len(givenNames))] + " " + familyNames[r.IntN(len(familyNames))] + " " + word(i)
-			}
-			batch = append(batch, &crm.Customer{
-				Name:   name,
-				Phones: []string{fmt.Sprintf("+6012%07d", i)},
-				Emails: []string{fmt.Sprintf("customer%d@example.my", i)},
-			})
-		}
+		batch := crmtest.Customers(start, min(n, start+5000), 1)
 		if err := db.ImportCustomers(context.Background(), batch); err != nil {
 			tb.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 // this process holds a lock on.
 type embedded struct {
 	uri    string
+	dir    string // absolute path of DATA_DIR
 	lock   *os.File
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -61,7 +62,7 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &embedded{lock: lock, cancel: cancel, done: make(chan struct{})}
+	e := &embedded{dir: abs, lock: lock, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		f.Run(runCtx)

@@ -99,6 +99,18 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
+// ensureIndexes creates the indexes of the current database: MongoDB's
+// secondary indexes, and on the embedded server the _id index FerretDB lacks.
+func (db *DB) ensureIndexes(ctx context.Context) error {
+	if err := db.ensureMongoIndexes(ctx); err != nil {
+		return err
+	}
+	if db.embedded != nil {
+		return db.indexIDs(ctx, db.embedded.dir, db.db.Name())
+	}
+	return nil
+}
+
 // bind points db's collections at the named database.
 func (db *DB) bind(name string) {
 	d := db.client.Database(name)
@@ -119,7 +131,7 @@ func (db *DB) bind(name string) {
 // with its indexes ensured. Tests use it to share one embedded server; closing
 // the returned DB leaves the connection open.
 func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
-	u := &DB{client: db.client, now: db.now, log: db.log, shared: true}
+	u := &DB{client: db.client, now: db.now, log: db.log, shared: true, embedded: db.embedded}
 	u.bind(database)
 	if err := u.ensureIndexes(ctx); err != nil {
 		return nil, err
@@ -158,10 +170,10 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.client.Ping(ctx, nil)
 }
 
-// ensureIndexes creates the secondary indexes MongoDB uses for history
+// ensureMongoIndexes creates the secondary indexes MongoDB uses for history
 // queries. Hot lookups go through _id-keyed documents instead, which are fast
 // on both servers. Creating an existing index is a no-op.
-func (db *DB) ensureIndexes(ctx context.Context) error {
+func (db *DB) ensureMongoIndexes(ctx context.Context) error {
 	idx := []struct {
 		c    *mongo.Collection
 		keys bson.D
