@@ -138,6 +138,15 @@ func Commands() []string {
 	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "digest", "invite", "lang"}
 }
 
+// IsCommand reports whether line starts with a command word, so a
+// transport waiting for the answer to a Prompt can tell a new command from
+// an answer.
+func (h *Handler) IsCommand(line string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	_, ok := h.commands[strings.ToLower(strings.TrimPrefix(word, "/"))]
+	return ok
+}
+
 // T returns a catalogue sentence in lang, for transports' own messages.
 func (h *Handler) T(lang, key string, args ...any) string { return h.cat.T(lang, key, args...) }
 

@@ -36,20 +36,45 @@ func New(h *handlers.Handler, in io.Reader, out io.Writer, prompt string) *Conso
 }
 
 // Run answers lines until the input ends, "quit" is typed or ctx is done.
-// A line that is only a number picks that button of the previous reply.
+// A line that is only a number picks that button of the previous reply; a
+// reply that asks a question (Prompt) takes the next line as its answer.
 func (c *Console) Run(ctx context.Context) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	// The reader blocks on input it cannot be woken from; it ends when the
+	// input does, and Run does not wait for it, so a stop is never held up.
+	go func() {
+		for {
+			line, err := c.in.ReadString('\n')
+			if line != "" {
+				select {
+				case lines <- line:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
 	var last handlers.Reply
 	pending := ""
-	for ctx.Err() == nil {
+	for {
 		if c.prompt != "" {
 			fmt.Fprint(c.out, c.prompt)
 		}
-		line, err := c.in.ReadString('\n')
-		if line == "" && err != nil {
+		var line string
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-readErr:
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return fmt.Errorf("read request: %w", err)
+		case line = <-lines:
 		}
 		line = strings.TrimSpace(line)
 		switch {
@@ -64,7 +89,7 @@ func (c *Console) Run(ctx context.Context) error {
 				pending = ""
 			}
 		}
-		if pending != "" {
+		if pending != "" && !c.h.IsCommand(line) {
 			line = pending + " " + line
 		}
 		staff, err := c.h.Staff(ctx, Identity)
@@ -75,7 +100,6 @@ func (c *Console) Run(ctx context.Context) error {
 		pending = last.Prompt
 		c.write(last)
 	}
-	return ctx.Err()
 }
 
 func (c *Console) write(rep handlers.Reply) {

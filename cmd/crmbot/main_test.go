@@ -116,3 +116,48 @@ func TestBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPAndShutdown checks /healthz and /metrics of a running crmbot and
+// that a stop request ends it while the console waits for input.
+func TestHTTPAndShutdown(t *testing.T) {
+	setEnv(t)
+	pr, pw := ioPipe()
+	defer pw.Close()
+	logs := &syncBuffer{}
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, pr, &out, logs) }()
+	var addr string
+	waitFor(t, func() bool { addr = listenAddr(logs.String()); return addr != "" })
+
+	if _, err := pw.Write([]byte("find siti\nfrobnicate\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(out.String(), "don't know the command") })
+
+	health := httpGet(t, "http://"+addr+"/healthz")
+	if health != "ok\n" {
+		t.Errorf("/healthz = %q", health)
+	}
+	metrics := httpGet(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`crmbot_requests_total{command="find",outcome="ok"} 1`,
+		`crmbot_requests_total{command="unknown",outcome="invalid"} 1`,
+		`crmbot_request_duration_seconds_bucket{command="find"`,
+		"crmbot_store_errors_total 0",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel() // as SIGTERM does, through signal.NotifyContext in main
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after stop: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("crmbot did not stop while its console waited for input")
+	}
+}
