@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -78,9 +79,17 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 		if !mongo.IsDuplicateKeyError(we) {
 			return translate("import lookup keys", we)
 		}
+		// Customer ids are new, so they are pushed: $addToSet compares each
+		// with the whole array, which for a day's key of 100,000 customers
+		// costs minutes on the embedded server. Vocabulary lists are short
+		// and shared between batches, so they keep $addToSet.
 		k := order[we.Index]
+		op := "$push"
+		if strings.HasPrefix(k, keyPrefix) || strings.HasPrefix(k, keyDelete) {
+			op = "$addToSet"
+		}
 		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
+			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
 		if err != nil {
 			return fmt.Errorf("import lookup key: %w", translate("", err))
 		}
