@@ -19,7 +19,8 @@ var allowed = map[string][]string{
 	"phone":       {},
 	"dates":       {},
 	"store":       {"crm"},
-	"handlers":    {"crm", "phone", "dates"},
+	"custfile":    {"crm", "phone"},
+	"handlers":    {"crm", "phone", "dates", "custfile"},
 	"bot/":        {"crm", "handlers", "phone", "bot/"},
 	"cmd/":        {"*"},
 }

@@ -45,6 +45,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	if len(args) > 0 && args[0] == "import" { // cmd/crmbot/import.go
+		return runImport(ctx, cfg, args[1:], stdout, stderr, log)
+	}
+	if len(args) > 0 && args[0] == "export" {
+		return runExport(ctx, cfg, args[1:], stdout, stderr, log)
+	}
 	if len(args) > 0 {
 		return fmt.Errorf("unknown argument %q; crmbot is configured through environment variables (see .env.example)", args[0])
 	}
