@@ -129,13 +129,15 @@ func New(cfg Config) (*Handler, error) {
 		"invite":    {run: h.invite, minRole: crm.RoleManager},
 		"lang":      {run: h.setLang, minRole: crm.RoleField},
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
+		"lost":      {run: h.lost, minRole: crm.RoleField},     // handlers/lost.go
+		"report":    {run: h.report, minRole: crm.RoleManager}, // handlers/report.go
 	}
 	return h, nil
 }
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "digest", "invite", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a
