@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	_ "modernc.org/sqlite" // the SQLite that FerretDB itself runs on
-
 )
 
 // Collections lists every collection crmbot keeps. On the embedded server
@@ -67,4 +66,3 @@ func (db *DB) indexIDs(ctx context.Context, dataDir, database string) error {
 	}
 	return nil
 }
-
