@@ -103,7 +103,7 @@ func (t *Transport) handleAccepted(ctx context.Context, j *job) {
 	var u models.Update
 	if err := json.Unmarshal(j.in.Body, &u); err != nil {
 		t.log.Error("telegram: unreadable update dropped", "row", j.in.ID, "err", err)
-		t.store.MarkSent(ctx, j.in.ID, t.cfg.Replica, t.now(), "unreadable")
+		t.markSent(ctx, j.in.ID, "unreadable")
 		return
 	}
 	first, err := t.store.FirstSeen(ctx, "tg:"+strconv.FormatInt(u.ID, 10), t.now())
@@ -115,7 +115,7 @@ func (t *Transport) handleAccepted(ctx context.Context, j *job) {
 	if first {
 		t.handle(ctx, &u)
 	}
-	if err := t.store.MarkSent(context.WithoutCancel(ctx), j.in.ID, t.cfg.Replica, t.now(), "handled"); err != nil {
+	if err := t.markSent(context.WithoutCancel(ctx), j.in.ID, "handled"); err != nil {
 		t.log.Warn("telegram: update handled but not marked", "update", u.ID, "err", err)
 	}
 }

@@ -47,6 +47,28 @@ type lane struct {
 	heldTill time.Time
 }
 
+// settler is the optional store method pair that marks outbox rows by _id
+// alone (store.DB has it): the embedded server scans the outbox for
+// MarkSent's conditional filter.
+type settler interface {
+	MarkSentByID(ctx context.Context, id, owner string, at time.Time, ref string) error
+	RetryByID(ctx context.Context, id, owner string, next time.Time, lastErr string) error
+}
+
+func (t *Transport) markSent(ctx context.Context, id string, ref string) error {
+	if s, ok := t.store.(settler); ok {
+		return s.MarkSentByID(ctx, id, t.cfg.Replica, t.now(), ref)
+	}
+	return t.store.MarkSent(ctx, id, t.cfg.Replica, t.now(), ref)
+}
+
+func (t *Transport) retry(ctx context.Context, id string, next time.Time, lastErr string) error {
+	if s, ok := t.store.(settler); ok {
+		return s.RetryByID(ctx, id, t.cfg.Replica, next, lastErr)
+	}
+	return t.store.Retry(ctx, id, t.cfg.Replica, next, lastErr)
+}
+
 // errNotRunning is Deliver's answer before Run or after it ended.
 var errNotRunning = errors.New("telegram transport is not running")
 
@@ -194,7 +216,7 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 		ref, err := t.send(sctx, j.msg)
 		if err == nil {
 			if j.id != "" {
-				if err := t.store.MarkSent(context.WithoutCancel(ctx), j.id, t.cfg.Replica, t.now(), ref); err != nil {
+				if err := t.markSent(context.WithoutCancel(ctx), j.id, ref); err != nil {
 					t.log.Warn("telegram: sent but not marked", "message", j.id, "err", err)
 				}
 			}
@@ -207,7 +229,7 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 		if permanent(err) {
 			t.log.Error("telegram: message refused", "message", j.id, "chat", j.msg.Chat, "err", t.redact(err))
 			if j.id != "" {
-				t.store.MarkSent(context.WithoutCancel(ctx), j.id, t.cfg.Replica, t.now(), "refused: "+t.redact(err))
+				t.markSent(context.WithoutCancel(ctx), j.id, "refused: "+t.redact(err))
 			}
 			return err
 		}
@@ -239,10 +261,10 @@ func (t *Transport) retryLater(j *job, d time.Duration, cause error) {
 	defer cancel()
 	if j.attempts+1 >= t.cfg.MaxAttempts {
 		t.log.Error("telegram: message undeliverable, given up", "message", j.id, "chat", j.msg.Chat, "attempts", j.attempts+1, "err", t.redact(cause))
-		t.store.MarkSent(ctx, j.id, t.cfg.Replica, t.now(), "given up: "+t.redact(cause))
+		t.markSent(ctx, j.id, "given up: "+t.redact(cause))
 		return
 	}
-	if err := t.store.Retry(ctx, j.id, t.cfg.Replica, t.now().Add(d), t.redact(cause)); err != nil {
+	if err := t.retry(ctx, j.id, t.now().Add(d), t.redact(cause)); err != nil {
 		t.log.Warn("telegram: retry not recorded; the lease will lapse", "message", j.id, "err", err)
 	}
 }
@@ -258,7 +280,7 @@ func (t *Transport) release(j *job, why string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := t.store.Retry(ctx, id, t.cfg.Replica, t.now(), why); err != nil {
+	if err := t.retry(ctx, id, t.now(), why); err != nil {
 		t.log.Warn("telegram: release failed; the lease will lapse", "message", id, "err", err)
 	}
 }
@@ -446,7 +468,7 @@ func (t *Transport) Recover(ctx context.Context) error {
 		var m outMsg
 		if err := json.Unmarshal(o.Body, &m); err != nil {
 			t.log.Error("telegram: unreadable outbox message dropped", "message", o.ID, "err", err)
-			t.store.MarkSent(ctx, o.ID, t.cfg.Replica, now, "unreadable")
+			t.markSent(ctx, o.ID, "unreadable")
 			continue
 		}
 		if !t.dispatch("out:"+o.Chat, &job{msg: m, id: o.ID, leaseTill: o.LeaseTill, attempts: o.Attempts - 1}) {
