@@ -131,13 +131,14 @@ func New(cfg Config) (*Handler, error) {
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
 		"lost":      {run: h.lost, minRole: crm.RoleField},     // handlers/lost.go
 		"report":    {run: h.report, minRole: crm.RoleManager}, // handlers/report.go
+		"segment":   {run: h.segment, minRole: crm.RoleField},  // handlers/segment.go
 	}
 	return h, nil
 }
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "digest", "invite", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a
