@@ -38,7 +38,7 @@ func run(ctx context.Context, n, from int) error {
 	}
 	defer db.Close(context.Background())
 	start := time.Now()
-	const batch = 5000
+	const batch = 50_000
 	for i := from; i < from+n; i += batch {
 		cs := crmtest.Customers(i, min(from+n, i+batch), 1)
 		if err := db.ImportCustomers(ctx, cs); err != nil {
