@@ -133,12 +133,13 @@ func New(cfg Config) (*Handler, error) {
 		"report":    {run: h.report, minRole: crm.RoleManager}, // handlers/report.go
 		"segment":   {run: h.segment, minRole: crm.RoleField},  // handlers/segment.go
 	}
+	h.registerMore() // handlers/merge.go: duplicates, merge, campaign
 	return h, nil
 }
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "digest", "invite", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a
