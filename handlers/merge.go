@@ -113,4 +113,5 @@ func splitPair(s string) (a, b string, ok bool) {
 func (h *Handler) registerMore() {
 	h.commands["duplicates"] = command{run: h.duplicates, minRole: crm.RoleManager}
 	h.commands["merge"] = command{run: h.merge, minRole: crm.RoleManager}
+	h.commands["campaign"] = command{run: h.campaign, minRole: crm.RoleManager} // handlers/campaign.go
 }
