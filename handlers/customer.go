@@ -39,7 +39,7 @@ func (h *Handler) add(ctx context.Context, r *request) (Reply, error) {
 	if strings.TrimSpace(name) == "" {
 		return Reply{}, invalid("err_add_name_missing")
 	}
-	c := &crm.Customer{Name: clip(name, 120), Phones: phones, Emails: emails, Owner: r.Staff.ID, CreatedBy: r.Staff.ID}
+	c := &crm.Customer{Name: clip(name, 120), Phones: phones, Emails: emails, Owner: r.Staff.ID, CreatedBy: r.Staff.ID, CreatedAt: h.now()}
 	c.Phones = append(c.Phones, u.AddPhones...)
 	c.Emails = append(c.Emails, u.AddEmails...)
 	fill(c, u)
