@@ -15,6 +15,7 @@ import (
 	"github.com/crmbot/crmbot/crm/crmtest"
 	"github.com/crmbot/crmbot/custfile"
 	"github.com/crmbot/crmbot/store"
+	"github.com/crmbot/crmbot/store/storetest"
 )
 
 // server is the package's one embedded store; each test has its own database.
@@ -22,20 +23,7 @@ var server *store.DB
 
 var dbSeq atomic.Int64
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "crmbot-custfile-test")
-	if err != nil {
-		panic(err)
-	}
-	server, err = store.Open(context.Background(), store.Config{DataDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	server.Close(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m, &server) }
 
 func MustOpenDB(tb testing.TB) *store.DB {
 	tb.Helper()

@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
 	"github.com/crmbot/crmbot/store"
+	"github.com/crmbot/crmbot/store/storetest"
 )
 
 // server is the package's one embedded store; each test has its own database.
@@ -19,20 +19,7 @@ var server *store.DB
 
 var dbSeq atomic.Int64
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "crmbot-handlers-test")
-	if err != nil {
-		panic(err)
-	}
-	server, err = store.Open(context.Background(), store.Config{DataDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	server.Close(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m, &server) }
 
 // kl is the business's zone in these tests; now is Monday 2026-11-23 10:00 there.
 var kl = mustZone("Asia/Kuala_Lumpur")

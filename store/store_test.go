@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/store"
+	"github.com/crmbot/crmbot/store/storetest"
 )
 
 // server is the one embedded store of this package's tests; each test gets
@@ -19,20 +19,7 @@ var server *store.DB
 
 var dbSeq atomic.Int64
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "crmbot-store-test")
-	if err != nil {
-		panic(err)
-	}
-	server, err = store.Open(context.Background(), store.Config{DataDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	server.Close(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m, &server) }
 
 // MustOpenDB returns a fresh database on the package's embedded server.
 func MustOpenDB(tb testing.TB) *store.DB {

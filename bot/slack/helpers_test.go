@@ -21,6 +21,7 @@ import (
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
 	"github.com/crmbot/crmbot/store"
+	"github.com/crmbot/crmbot/store/storetest"
 )
 
 // server is the package's one embedded store; each test has its own database.
@@ -28,20 +29,7 @@ var server *store.DB
 
 var dbSeq atomic.Int64
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "crmbot-slack-test")
-	if err != nil {
-		panic(err)
-	}
-	server, err = store.Open(context.Background(), store.Config{DataDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	server.Close(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m, &server) }
 
 // kl is the business's zone; the tests' clock starts on Monday 2026-11-23 10:00 there.
 var kl, _ = time.LoadLocation("Asia/Kuala_Lumpur")

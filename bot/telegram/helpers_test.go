@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +19,7 @@ import (
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
 	"github.com/crmbot/crmbot/store"
+	"github.com/crmbot/crmbot/store/storetest"
 )
 
 // server is the package's one embedded store; each test gets a database.
@@ -27,20 +27,7 @@ var server *store.DB
 
 var dbSeq atomic.Int64
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "crmbot-telegram-test")
-	if err != nil {
-		panic(err)
-	}
-	server, err = store.Open(context.Background(), store.Config{DataDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	server.Close(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m, &server) }
 
 const (
 	token  = "123456:TEST-token-never-logged"
