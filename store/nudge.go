@@ -158,12 +158,6 @@ func (db *DB) ClaimDelivery(ctx context.Context, id, owner string, now time.Time
 	if d.State != crm.StatePending {
 		return crm.Claim{}, crm.Errorf(crm.ECONFLICT, "err_conflict")
 	}
-	if sent, err := db.claimDoc(ctx, sentID(id)); err != nil {
-		return crm.Claim{}, err
-	} else if sent != nil {
-		db.setDelivery(ctx, id, bson.D{{Key: "state", Value: crm.StateSent}, {Key: "sentat", Value: sent.At}, {Key: "via", Value: sent.Via}})
-		return crm.Claim{}, crm.Errorf(crm.ECONFLICT, "err_conflict")
-	}
 	last, err := db.latest(ctx, id, d.Attempts)
 	if err != nil {
 		return crm.Claim{}, err
@@ -177,6 +171,15 @@ func (db *DB) ClaimDelivery(ctx context.Context, id, owner string, now time.Time
 		if last.Released && last.NextAt.After(now) {
 			return crm.Claim{}, crm.Errorf(crm.ECONFLICT, "err_conflict")
 		}
+	}
+	// The sent mark is read after the latest attempt: MarkDelivered inserts
+	// the mark before it releases its attempt, so whoever sees that attempt
+	// released also sees the mark.
+	if sent, err := db.claimDoc(ctx, sentID(id)); err != nil {
+		return crm.Claim{}, err
+	} else if sent != nil {
+		db.setDelivery(ctx, id, bson.D{{Key: "state", Value: crm.StateSent}, {Key: "sentat", Value: sent.At}, {Key: "via", Value: sent.Via}})
+		return crm.Claim{}, crm.Errorf(crm.ECONFLICT, "err_conflict")
 	}
 	if n+1 > maxAttempts {
 		return crm.Claim{}, crm.Errorf(crm.EINVALID, "err_attempts_spent")
