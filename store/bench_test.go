@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/crm/crmtest"
 	"github.com/crmbot/crmbot/store"
@@ -172,4 +175,42 @@ func BenchmarkAddCustomer(b *testing.B) {
 	}
 	b.StopTimer()
 	reportPercentiles(b, times)
+}
+
+// BenchmarkByID reads, misses and updates documents by _id in a collection of
+// 50,000: the embedded store's _id index (store/sqlite.go) makes each
+// independent of the collection's size.
+func BenchmarkByID(b *testing.B) {
+	db := MustOpenDB(b)
+	c := db.Database().Collection("customers")
+	ctx := context.Background()
+	const n = 50_000
+	docs := make([]any, n)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: fmt.Sprint("c", i)}, {Key: "name", Value: "Siti Nurhaliza"}}
+	}
+	if _, err := c.InsertMany(ctx, docs); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("FindLate", func(b *testing.B) {
+		for i := range b.N {
+			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprint("c", n-1-i%1000)}}).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindMissing", func(b *testing.B) {
+		for i := range b.N {
+			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprint("missing", i)}}).Err(); err != mongo.ErrNoDocuments {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Update", func(b *testing.B) {
+		for i := range b.N {
+			if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprint("c", n-1-i%1000)}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
