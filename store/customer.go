@@ -105,6 +105,26 @@ func (db *DB) addKeys(ctx context.Context, id string, keys []string) error {
 	return db.writeKeys(ctx, id, keys, "$addToSet", true)
 }
 
+// moveKeys takes id off the keys in before that are not in after and adds
+// it to the keys in after that were not in before.
+func (db *DB) moveKeys(ctx context.Context, id string, before, after []string) error {
+	var gone, added []string
+	for _, k := range before {
+		if !slices.Contains(after, k) {
+			gone = append(gone, k)
+		}
+	}
+	for _, k := range after {
+		if !slices.Contains(before, k) {
+			added = append(added, k)
+		}
+	}
+	if err := db.removeKeys(ctx, id, gone); err != nil {
+		return err
+	}
+	return db.addKeys(ctx, id, added)
+}
+
 func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
 	return db.writeKeys(ctx, id, keys, "$pull", false)
 }
@@ -382,21 +402,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	c := &d.Customer
 	before := customerKeys(old.Name, old.Company, old.Phones, old.Emails)
 	after := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
-	var gone, added []string
-	for _, k := range before {
-		if !slices.Contains(after, k) {
-			gone = append(gone, k)
-		}
-	}
-	for _, k := range after {
-		if !slices.Contains(before, k) {
-			added = append(added, k)
-		}
-	}
-	if err := db.removeKeys(ctx, string(id), gone); err != nil {
-		return nil, err
-	}
-	if err := db.addKeys(ctx, string(id), added); err != nil {
+	if err := db.moveKeys(ctx, string(id), before, after); err != nil {
 		return nil, err
 	}
 	if err := db.rekeyCare(ctx, old, c); err != nil { // the scheduler's indexes (store/nudge.go)

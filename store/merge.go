@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -141,22 +140,7 @@ func allKeys(c *crm.Customer) []string {
 
 // rekey moves id between the keys of old and c.
 func (db *DB) rekey(ctx context.Context, old, c *crm.Customer) error {
-	before, after := allKeys(old), allKeys(c)
-	var gone, added []string
-	for _, k := range before {
-		if !slices.Contains(after, k) {
-			gone = append(gone, k)
-		}
-	}
-	for _, k := range after {
-		if !slices.Contains(before, k) {
-			added = append(added, k)
-		}
-	}
-	if err := db.removeKeys(ctx, string(c.ID), gone); err != nil {
-		return err
-	}
-	if err := db.addKeys(ctx, string(c.ID), added); err != nil {
+	if err := db.moveKeys(ctx, string(c.ID), allKeys(old), allKeys(c)); err != nil {
 		return err
 	}
 	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))

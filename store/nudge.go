@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -508,22 +507,7 @@ func reorderKey(st crm.Stats) string {
 // changed it from old to c. A failure leaves a stale entry at worst, which
 // the readers check against the document.
 func (db *DB) rekeyCare(ctx context.Context, old, c *crm.Customer) error {
-	before, after := careKeys(old), careKeys(c)
-	var gone, added []string
-	for _, k := range before {
-		if !slices.Contains(after, k) {
-			gone = append(gone, k)
-		}
-	}
-	for _, k := range after {
-		if !slices.Contains(before, k) {
-			added = append(added, k)
-		}
-	}
-	if err := db.removeKeys(ctx, string(c.ID), gone); err != nil {
-		return err
-	}
-	return db.addKeys(ctx, string(c.ID), added)
+	return db.moveKeys(ctx, string(c.ID), careKeys(old), careKeys(c))
 }
 
 // indexSale records a sale in the sa:, cdue:, ro: and tier keys; old is the
