@@ -66,6 +66,11 @@ type Stats struct {
 	OpenComplaints int
 	Tier           Tier
 	CreditDue      int64 // outstanding credit, minor units
+	// CampaignResponses counts the sales and logged contacts tagged with a
+	// campaign, and LastCampaign names the latest one, so the lead score
+	// reads them without a history query.
+	CampaignResponses int
+	LastCampaign      string
 }
 
 // FamilyMember is someone close to the customer with dates worth remembering.
