@@ -161,8 +161,12 @@ func ScoreLead(c *Customer, now time.Time) Lead {
 	}
 
 	if n := c.Stats.CampaignResponses; n > 0 {
-		add(min(leadCampaignFirst+(n-1)*leadCampaignMore, leadCampaignMax),
-			"lead_reason_campaign", "count", n, "campaign", c.Stats.LastCampaign)
+		points := min(leadCampaignFirst+(n-1)*leadCampaignMore, leadCampaignMax)
+		if n == 1 {
+			add(points, "lead_reason_campaign", "campaign", c.Stats.LastCampaign)
+		} else {
+			add(points, "lead_reason_campaigns", "count", n, "campaign", c.Stats.LastCampaign)
+		}
 	}
 	if planned {
 		add(leadFollowUp, "lead_reason_followup")
