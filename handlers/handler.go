@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -59,6 +60,19 @@ type Request struct {
 	Location string
 	// Files are platform references to a photo or voice note sent with the request.
 	Files []string
+	// Upload is a document sent with the request (a customer list to import).
+	Upload *Upload
+	// Progress, when set, shows a line to the sender while a long request
+	// is still running ("12,000 of 40,000 rows"). It must not block for long.
+	Progress func(ctx context.Context, text string)
+}
+
+// Upload is a file a staff member sent to the bot, read from the platform
+// only when a command needs it.
+type Upload struct {
+	Name string
+	Size int64 // bytes as the platform reports them; 0 when unknown
+	Open func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // MaxRequestLen caps a request line; longer ones are refused, not truncated.
@@ -129,9 +143,11 @@ func New(cfg Config) (*Handler, error) {
 		"invite":    {run: h.invite, minRole: crm.RoleManager},
 		"lang":      {run: h.setLang, minRole: crm.RoleField},
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
-		"lost":      {run: h.lost, minRole: crm.RoleField},     // handlers/lost.go
-		"report":    {run: h.report, minRole: crm.RoleManager}, // handlers/report.go
-		"segment":   {run: h.segment, minRole: crm.RoleField},  // handlers/segment.go
+		"lost":      {run: h.lost, minRole: crm.RoleField},         // handlers/lost.go
+		"report":    {run: h.report, minRole: crm.RoleManager},     // handlers/report.go
+		"segment":   {run: h.segment, minRole: crm.RoleField},      // handlers/segment.go
+		"import":    {run: h.importFile, minRole: crm.RoleManager}, // handlers/upload.go
+		"export":    {run: h.exportAll, minRole: crm.RoleManager},
 	}
 	h.registerMore() // handlers/merge.go: duplicates, merge, campaign
 	return h, nil
@@ -139,7 +155,7 @@ func New(cfg Config) (*Handler, error) {
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a
@@ -198,7 +214,12 @@ func (h *Handler) Handle(ctx context.Context, in Request) (rep Reply) {
 		word = word[:i]
 	}
 	r.name, r.args = word, strings.TrimSpace(args)
-	cmd, ok := h.commands[word]
+	if _, known := h.commands[word]; in.Upload != nil && !known {
+		// A file sent alone, or with a caption that is not a command, is
+		// offered for import; the caption is then just a remark.
+		r.name, r.args = "import", ""
+	}
+	cmd, ok := h.commands[r.name]
 	if !ok {
 		if word == "" {
 			r.name = "help"
@@ -210,7 +231,7 @@ func (h *Handler) Handle(ctx context.Context, in Request) (rep Reply) {
 	}
 	if !in.Staff.Role.AtLeast(cmd.minRole) {
 		outcome = crm.EFORBIDDEN
-		return h.errorReply(r, crm.Errorf(crm.EFORBIDDEN, "err_forbidden_command", "command", word))
+		return h.errorReply(r, crm.Errorf(crm.EFORBIDDEN, "err_forbidden_command", "command", r.name))
 	}
 	rep, err := cmd.run(ctx, r)
 	if err != nil {

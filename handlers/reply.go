@@ -21,6 +21,8 @@ type Block struct {
 	// Buttons offer choices; each runs its Command as if the person typed it.
 	Buttons []Button
 	Image   *Image
+	// Document is a file sent with the reply, such as a segment's CSV.
+	Document *Document
 }
 
 // Field is a labelled value, as on a customer card.
@@ -42,6 +44,17 @@ type Image struct {
 	Name string // file name, e.g. "digest.png"
 	PNG  []byte
 	Alt  string // text fallback
+}
+
+// Document is a file a reply carries. Transports send it as a file
+// attachment (Telegram sendDocument, Slack files.uploadV2); the console
+// writes it to its folder. Caption says what it holds, for transports that
+// cannot send files.
+type Document struct {
+	Name    string // file name, e.g. "segment-vip-kl.csv"
+	Type    string // media type, e.g. "text/csv"
+	Data    []byte
+	Caption string
 }
 
 // Text returns a reply of one plain paragraph.
@@ -73,6 +86,10 @@ func (r Reply) Plain() string {
 		}
 		if bl.Image != nil && bl.Image.Alt != "" {
 			b = append(b, bl.Image.Alt...)
+			b = append(b, '\n')
+		}
+		if bl.Document != nil && bl.Document.Caption != "" {
+			b = append(b, bl.Document.Caption...)
 			b = append(b, '\n')
 		}
 	}

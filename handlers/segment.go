@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/custfile"
@@ -21,7 +22,7 @@ var segmentTiers = []crm.Tier{crm.TierHigh, crm.TierMiddle, crm.TierLow, crm.Tie
 // Paging and export limits of a segment answer.
 const (
 	segmentPage   = 10
-	segmentCSVMax = 1000
+	segmentCSVMax = 20000
 )
 
 // segmentQuery is a parsed segment request.
@@ -429,8 +430,9 @@ func (h *Handler) segmentPage(ctx context.Context, r *request, q segmentQuery, m
 	return Reply{Blocks: blocks}, nil
 }
 
-// segmentCSV returns the members as CSV text through custfile's writer, so
-// cells that would start a formula are neutralised as in `crmbot export`.
+// segmentCSV returns the members as a CSV file through custfile's writer,
+// so cells that would start a formula are neutralised as in `crmbot
+// export`, with the byte-order mark that lets Excel show every script.
 func (h *Handler) segmentCSV(ctx context.Context, r *request, q segmentQuery, members []crm.SegmentMember) (Reply, error) {
 	var buf bytes.Buffer
 	w, err := custfile.NewWriter(&buf, h.cfg.Location)
@@ -457,7 +459,27 @@ func (h *Handler) segmentCSV(ctx context.Context, r *request, q segmentQuery, me
 	if len(members) > segmentCSVMax {
 		note += " " + t("segment_csv_capped", "max", segmentCSVMax, "count", len(members))
 	}
-	// The byte-order mark helps Excel open a file; in a chat message it is noise.
-	text := strings.TrimPrefix(buf.String(), "\uFEFF")
-	return Reply{Blocks: []Block{{Text: note}, {Text: text}}}, nil
+	name := "segment-" + fileSlug(q.expr) + "-" + h.now().Format("2006-01-02") + ".csv"
+	return Reply{Blocks: []Block{{Document: &Document{Name: name, Type: "text/csv", Data: buf.Bytes(), Caption: note}}}}, nil
+}
+
+// fileSlug turns a segment's filter into a safe part of a file name:
+// letters and digits of any script kept, anything else one dash.
+func fileSlug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(clip(b.String(), 40), "-…")
+	if out == "" {
+		return "all"
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/crm/crmtest"
+	"github.com/crmbot/crmbot/handlers"
 )
 
 // segmentFixture holds five customers whose every segment is known; the
@@ -143,15 +144,48 @@ func TestSegmentSaveAndCSV(t *testing.T) {
 		f.now = old
 	})
 	t.Run("CSV", func(t *testing.T) {
-		out := f.ok("segment vip-kl csv")
-		contains(t, out, "2 customers of vip-kl as CSV", "id,name,company,phone", "Ahmad Faizal,'@Evil Co,'+60115555666", "Siti Nurhaliza")
-		if strings.Contains(out, "\uFEFF") {
-			t.Error("CSV in a message carries a byte-order mark")
+		rep := f.do("segment vip-kl csv")
+		doc := document(t, rep)
+		contains(t, rep.Plain(), "2 customers of vip-kl as CSV")
+		if doc.Name != "segment-vip-kl-2026-11-23.csv" || doc.Type != "text/csv" {
+			t.Errorf("file %q of type %q", doc.Name, doc.Type)
 		}
+		data := string(doc.Data)
+		if !strings.HasPrefix(data, "\uFEFFid,name,company,phone") {
+			t.Errorf("CSV file does not start with a byte-order mark and the header: %.60q", data)
+		}
+		contains(t, data, "Ahmad Faizal,'@Evil Co,'+60115555666", "Siti Nurhaliza")
 	})
 	t.Run("CSVOfFilter", func(t *testing.T) {
-		contains(t, f.ok("segment lost csv"), "One customer of lost as CSV", "Lim Mei Ling", "price,Solar Jaya")
+		rep := f.do("segment lost csv")
+		contains(t, rep.Plain(), "One customer of lost as CSV")
+		doc := document(t, rep)
+		contains(t, string(doc.Data), "Lim Mei Ling", "price,Solar Jaya")
+		if doc.Name != "segment-lost-2026-11-23.csv" {
+			t.Errorf("file %q", doc.Name)
+		}
 	})
+}
+
+// document returns the one file a reply carries.
+func document(t *testing.T, rep handlers.Reply) *handlers.Document {
+	t.Helper()
+	if rep.Error {
+		t.Fatalf("refused: %s", rep.Plain())
+	}
+	var doc *handlers.Document
+	for _, b := range rep.Blocks {
+		if b.Document != nil {
+			if doc != nil {
+				t.Fatal("reply carries two files")
+			}
+			doc = b.Document
+		}
+	}
+	if doc == nil {
+		t.Fatalf("reply carries no file:\n%s", rep.Plain())
+	}
+	return doc
 }
 
 func TestSegmentPaging(t *testing.T) {

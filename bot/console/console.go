@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +29,7 @@ type Console struct {
 	in     *bufio.Reader
 	out    io.Writer
 	prompt string // shown before each line when interactive
+	dir    string // where files carried by replies are written; "" for none
 }
 
 // New returns a console over in and out. prompt is printed before each
@@ -34,6 +37,10 @@ type Console struct {
 func New(h *handlers.Handler, in io.Reader, out io.Writer, prompt string) *Console {
 	return &Console{h: h, in: bufio.NewReader(in), out: out, prompt: prompt}
 }
+
+// SaveFiles makes the console write files that replies carry (an export's
+// CSV) to dir; without it only their captions show. Call it before Run.
+func (c *Console) SaveFiles(dir string) { c.dir = dir }
 
 // Run answers lines until the input ends, "quit" is typed or ctx is done.
 // A line that is only a number picks that button of the previous reply; a
@@ -96,16 +103,46 @@ func (c *Console) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("console user: %w", err)
 		}
-		last = c.h.Handle(ctx, handlers.Request{Staff: staff, Text: line})
+		req := handlers.Request{Staff: staff, Text: line,
+			Progress: func(_ context.Context, text string) { c.write(handlers.Text(text)) }}
+		req.Text, req.Upload = localFile(line)
+		last = c.h.Handle(ctx, req)
 		pending = last.Prompt
 		c.write(last)
 	}
+}
+
+// localFile makes "import FILE [mapping]" an upload of FILE, the console's
+// way of sending a file: it returns the line without the file name, and the
+// upload. Other lines come back as they are.
+func localFile(line string) (string, *handlers.Upload) {
+	word, rest, _ := strings.Cut(line, " ")
+	if !strings.EqualFold(word, "import") {
+		return line, nil
+	}
+	name, mapping, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	st, err := os.Stat(name)
+	if name == "" || err != nil || !st.Mode().IsRegular() {
+		return line, nil
+	}
+	return strings.TrimSpace(word + " " + mapping), &handlers.Upload{Name: filepath.Base(name), Size: st.Size(),
+		Open: func(context.Context) (io.ReadCloser, error) { return os.Open(name) }}
 }
 
 func (c *Console) write(rep handlers.Reply) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	fmt.Fprintln(c.out, rep.Plain())
+	for _, b := range rep.Blocks {
+		if d := b.Document; d != nil && c.dir != "" {
+			path := filepath.Join(c.dir, filepath.Base(d.Name))
+			if err := os.WriteFile(path, d.Data, 0o600); err != nil {
+				fmt.Fprintf(c.out, "could not write %s: %v\n", path, err)
+				continue
+			}
+			fmt.Fprintf(c.out, "→ %s\n", path)
+		}
+	}
 }
 
 // Deliver prints a nudge or digest for the console user.

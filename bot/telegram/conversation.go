@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-telegram/bot"
@@ -267,6 +268,9 @@ func isKindWord(s string) bool {
 func (c *turn) run(ctx context.Context, staff *crm.Staff, chat int64, req handlers.Request) {
 	t := c.t
 	req.Staff = staff
+	if req.Progress == nil {
+		req.Progress = c.progress(chat)
+	}
 	rep := t.h.Handle(ctx, req)
 	rep = c.withMediaButton(ctx, staff, rep)
 	if rep.Prompt != "" {
@@ -347,15 +351,19 @@ func isNumber(s string) bool {
 func (c *turn) callback(ctx context.Context, q *models.CallbackQuery) {
 	t := c.t
 	notice := ""
-	defer func() {
-		err := t.callWithRetry(ctx, func() error {
-			_, err := t.bot.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice})
-			return err
+	var answered sync.Once
+	answer := func() {
+		answered.Do(func() {
+			err := t.callWithRetry(ctx, func() error {
+				_, err := t.bot.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice})
+				return err
+			})
+			if err != nil {
+				t.log.Warn("telegram: answerCallbackQuery failed", "update", c.update, "err", t.redact(err))
+			}
 		})
-		if err != nil {
-			t.log.Warn("telegram: answerCallbackQuery failed", "update", c.update, "err", t.redact(err))
-		}
-	}()
+	}
+	defer answer()
 	if q.Message.Message != nil && q.Message.Message.Chat.Type != models.ChatTypePrivate {
 		return
 	}
@@ -391,6 +399,7 @@ func (c *turn) callback(ctx context.Context, q *models.CallbackQuery) {
 		c.media(ctx, staff, chat, ref)
 		return
 	}
+	answer() // before the command: an import can run for minutes, the button must not spin
 	c.run(ctx, staff, chat, handlers.Request{Text: a.Cmd, Location: a.Location, Files: a.Files})
 }
 
@@ -422,6 +431,9 @@ func (t *Transport) renderWith(ctx context.Context, chat int64, rep handlers.Rep
 	for _, bl := range rep.Blocks {
 		if bl.Image != nil && len(bl.Image.PNG) > 0 {
 			msgs = append(msgs, outMsg{Chat: chat, PNG: bl.Image.PNG, Caption: escape(clipText(bl.Image.Alt, maxCaption-24))})
+		}
+		if d := bl.Document; d != nil {
+			msgs = append(msgs, outMsg{Chat: chat, Doc: d.Data, DocName: d.Name, Caption: escape(clipText(d.Caption, maxCaption-24))})
 		}
 	}
 	return msgs, nil

@@ -205,10 +205,8 @@ func (c *turn) message(ctx context.Context, m *models.Message) {
 		c.file(ctx, staff, chat, m.Photo[len(m.Photo)-1].FileID, m.Caption, "photo")
 	case m.Voice != nil:
 		c.file(ctx, staff, chat, m.Voice.FileID, m.Caption, "voice")
-	case len(m.Photo) > 0:
-		c.file(ctx, staff, chat, m.Photo[len(m.Photo)-1].FileID, m.Caption, "photo")
-	case m.Voice != nil:
-		c.file(ctx, staff, chat, m.Voice.FileID, m.Caption, "voice")
+	case m.Document != nil:
+		c.document(ctx, staff, chat, m.Document, m.Caption)
 	default:
 		c.say(ctx, chat, lang, "tg_unsupported")
 	}

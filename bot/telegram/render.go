@@ -28,6 +28,8 @@ type outMsg struct {
 	PNG     []byte       `json:"png,omitempty"`   // a picture to upload
 	Photo   string       `json:"photo,omitempty"` // a file_id to show again
 	Voice   string       `json:"voice,omitempty"` // a file_id to play again
+	Doc     []byte       `json:"doc,omitempty"`   // a file to upload as a document
+	DocName string       `json:"docName,omitempty"`
 	Caption string       `json:"caption,omitempty"`
 }
 

@@ -349,6 +349,10 @@ func (t *Transport) send(ctx context.Context, m outMsg) (string, error) {
 		msg, err = t.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: m.Chat,
 			Photo:   &models.InputFileUpload{Filename: "image.png", Data: bytes.NewReader(m.PNG)},
 			Caption: m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+	case m.Doc != nil:
+		msg, err = t.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: m.Chat,
+			Document: &models.InputFileUpload{Filename: m.DocName, Data: bytes.NewReader(m.Doc)},
+			Caption:  m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 	case m.Photo != "":
 		msg, err = t.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: m.Chat, Photo: &models.InputFileString{Data: m.Photo},
 			Caption: m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})

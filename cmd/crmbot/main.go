@@ -128,6 +128,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stdout, h.T(cfg.Language, "help_intro"))
 		}
 		con := console.New(h, stdin, stdout, prompt)
+		con.SaveFiles(".")
 		deliver.Register("console", con)
 		g.Go(func() error {
 			// The console ends crmbot when its input ends, as a script expects.

@@ -61,13 +61,24 @@ type Server struct {
 	webhook  string
 	secret   string
 	nextMsg  int
+	files    map[string][]byte // file_id -> content, for getFile and downloads
 }
 
 // New starts a fake for token.
 func New(token string) *Server {
-	s := &Server{Token: token, Username: "crmbot_test_bot", changed: make(chan struct{}), failures: map[string][]Failure{}}
+	s := &Server{Token: token, Username: "crmbot_test_bot", changed: make(chan struct{}), failures: map[string][]Failure{}, files: map[string][]byte{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// AddFile keeps data as a file users have sent and returns its file_id, for
+// a document in an update; getFile and the download URL then serve it.
+func (s *Server) AddFile(data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := "doc" + strconv.Itoa(len(s.files)+1)
+	s.files[id] = data
+	return id
 }
 
 // FailNext makes the next len(fs) calls of method answer with fs in order.
@@ -193,6 +204,17 @@ func (s *Server) signal() {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+s.Token+"/documents/"); ok {
+		s.mu.Lock()
+		data, found := s.files[id]
+		s.mu.Unlock()
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot"+s.Token+"/")
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
@@ -240,7 +262,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "getMe":
 		ok200(w, map[string]any{"id": 777, "is_bot": true, "first_name": "crmbot", "username": s.Username})
-	case "sendMessage", "sendPhoto", "sendVoice":
+	case "getFile":
+		s.mu.Lock()
+		data, found := s.files[params["file_id"]]
+		s.mu.Unlock()
+		if !found {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"})
+			return
+		}
+		ok200(w, map[string]any{"file_id": params["file_id"], "file_unique_id": params["file_id"], "file_size": len(data), "file_path": "documents/" + params["file_id"]})
+	case "sendMessage", "sendPhoto", "sendVoice", "sendDocument":
 		s.mu.Lock()
 		s.nextMsg++
 		id := s.nextMsg

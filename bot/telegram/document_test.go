@@ -1,0 +1,101 @@
+package telegram_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// TestDocumentImport sends a customer list as a document: the bot
+// downloads it through getFile, answers with the dry run and an Import
+// button, and imports once however often the button is pressed.
+func TestDocumentImport(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	csv := "Nama,No. Telefon,Bandar\nSiti Nurhaliza,012-345 6789,Kuala Lumpur\nTan Ah Kow,019-876 5432,Penang\n"
+	m := msg(admin)
+	m.Document = &models.Document{FileID: f.fake.AddFile([]byte(csv)), FileName: "pelanggan.csv", MimeType: "text/csv", FileSize: int64(len(csv))}
+	before := len(f.fake.Messages(admin))
+	f.post(&models.Update{Message: m})
+	checked := f.reply(admin, before)
+	if got := checked.Params["text"]; !strings.Contains(got, "Checked pelanggan.csv") || !strings.Contains(got, "would add 2 new") {
+		t.Fatalf("dry run reply %q", got)
+	}
+	if n, _ := f.db.CountCustomers(ctx); n != 0 {
+		t.Fatalf("the dry run wrote %d customers", n)
+	}
+	importBtn := button(t, checked, "Import 2")
+
+	before = len(f.fake.Messages(admin))
+	f.press(admin, importBtn.CallbackData)
+	var done string
+	for _, c := range f.messages(admin, before+2)[before:] {
+		done += c.Params["text"] + "\n"
+	}
+	if !strings.Contains(done, "Importing pelanggan.csv: 2 rows") || !strings.Contains(done, "Imported pelanggan.csv") {
+		t.Fatalf("progress and summary %q", done)
+	}
+	if n, _ := f.db.CountCustomers(ctx); n != 2 {
+		t.Fatalf("%d customers after the import, want 2", n)
+	}
+
+	before = len(f.fake.Messages(admin))
+	f.press(admin, importBtn.CallbackData)
+	if got := f.reply(admin, before).Params["text"]; !strings.Contains(got, "no longer waiting") {
+		t.Errorf("second press %q", got)
+	}
+	if n, _ := f.db.CountCustomers(ctx); n != 2 {
+		t.Errorf("%d customers after a second press, want 2", n)
+	}
+}
+
+// TestDocumentRefusals: a file from field staff, and a file Telegram cannot
+// serve, each get one sentence and write nothing.
+func TestDocumentRefusals(t *testing.T) {
+	f := newFixture(t)
+	f.enrol(200)
+	tests := []struct {
+		name   string
+		from   int64
+		fileID string
+		want   string
+	}{
+		{"FieldStaff", 200, f.fake.AddFile([]byte("name\nSiti\n")), `Only managers and admins can use "import"`},
+		{"DownloadFails", admin, "missing-file", "something went wrong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := msg(tt.from)
+			m.Document = &models.Document{FileID: tt.fileID, FileName: "list.csv"}
+			before := len(f.fake.Messages(tt.from))
+			f.post(&models.Update{Message: m})
+			if got := f.reply(tt.from, before).Params["text"]; !strings.Contains(got, tt.want) {
+				t.Errorf("reply %q, want %q", got, tt.want)
+			}
+			if n, _ := f.db.CountCustomers(context.Background()); n != 0 {
+				t.Errorf("%d customers written", n)
+			}
+		})
+	}
+}
+
+// TestDocumentExport: `export` arrives as a CSV document with its caption.
+func TestDocumentExport(t *testing.T) {
+	f := newFixture(t)
+	f.addCustomer("Siti Nurhaliza", "+60123456789")
+	before := len(f.fake.Messages(admin))
+	f.post(textUpdate(admin, "/export"))
+	got := f.reply(admin, before)
+	if got.Method != "sendDocument" || !strings.Contains(got.Params["caption"], "1 customer in customers-") {
+		t.Fatalf("export sent as %s with caption %q", got.Method, got.Params["caption"])
+	}
+	var data []byte
+	for _, d := range got.Files {
+		data = d
+	}
+	if !strings.Contains(string(data), "Siti Nurhaliza") || !strings.HasPrefix(string(data), "\uFEFFid,name") {
+		t.Errorf("document %.80q", data)
+	}
+}
