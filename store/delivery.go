@@ -103,7 +103,7 @@ func (db *DB) ClaimDue(ctx context.Context, platform, owner string, now time.Tim
 func (db *DB) MarkSent(ctx context.Context, id, owner string, at time.Time, ref string) error {
 	res, err := db.db.Collection("outbox").UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "owner", Value: owner}, {Key: "sentat", Value: time.Time{}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "sentat", Value: at}, {Key: "ref", Value: ref}, {Key: "leasetill", Value: time.Time{}}}}})
+		sentUpdate(at, ref))
 	if err != nil {
 		return translate("mark message sent", err)
 	}
@@ -111,6 +111,15 @@ func (db *DB) MarkSent(ctx context.Context, id, owner string, at time.Time, ref 
 		return crm.Errorf(crm.ECONFLICT, "err_conflict")
 	}
 	return nil
+}
+
+// sentUpdate marks a message sent and drops its body, which nothing reads
+// again: a sent row stays a day for de-duplication, and a file it carried
+// (an export of thousands of customers) would otherwise be read by every
+// due-message scan until then.
+func sentUpdate(at time.Time, ref string) bson.D {
+	return bson.D{{Key: "$set", Value: bson.D{{Key: "sentat", Value: at}, {Key: "ref", Value: ref},
+		{Key: "leasetill", Value: time.Time{}}, {Key: "body", Value: []byte{}}}}}
 }
 
 // Retry releases owner's claim and schedules the next attempt.

@@ -90,6 +90,9 @@ func TestOutboxClaimedOnce(t *testing.T) {
 	if err := db.MarkSent(ctx, ms[0].ID, "rescuer", now, "m1"); err != nil {
 		t.Fatal(err)
 	}
+	if body, err := db.OutboxBody(ctx, ms[0].ID); err != nil || len(body) != 0 {
+		t.Errorf("a sent message keeps its body %q (%v)", body, err)
+	}
 	if n, err := db.ForgetSent(ctx, now.Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("forgot %d sent messages, %v; want 1", n, err)
 	}

@@ -28,7 +28,7 @@ func (db *DB) MarkSentByID(ctx context.Context, id, owner string, at time.Time, 
 		return err
 	}
 	_, err := db.db.Collection("outbox").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "sentat", Value: at}, {Key: "ref", Value: ref}, {Key: "leasetill", Value: time.Time{}}}}})
+		sentUpdate(at, ref))
 	return translate("mark message sent", err)
 }
 

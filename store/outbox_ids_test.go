@@ -36,6 +36,9 @@ func TestSettleByID(t *testing.T) {
 			}
 		})
 	}
+	if body, err := server.OutboxBody(ctx, m.ID); err != nil || len(body) != 0 {
+		t.Errorf("a sent message keeps its body %q (%v)", body, err)
+	}
 	// Nothing is left to claim: it was sent once.
 	if got, err := server.ClaimDue(ctx, "test-settle", "c", now.Add(time.Hour), time.Minute, 10); err != nil || len(got) != 0 {
 		t.Errorf("claimable after send: %v %v", got, err)
