@@ -10,22 +10,37 @@ import (
 	"github.com/crmbot/crmbot/crm"
 )
 
-// report: report lost · report lost 30d
+// report: report lost · report lost 30d · report products · report products 90d
 func (h *Handler) report(ctx context.Context, r *request) (Reply, error) {
 	kind, rest, _ := strings.Cut(strings.TrimSpace(r.args), " ")
 	switch strings.ToLower(kind) {
 	case "lost":
-		days := 90
-		if rest = strings.TrimSpace(rest); rest != "" {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.ToLower(rest), "d"))
-			if err != nil || n < 1 || n > 3650 {
-				return Reply{}, invalid("err_report_days")
-			}
-			days = n
+		days, err := reportDays(rest, 90)
+		if err != nil {
+			return Reply{}, err
 		}
 		return h.reportLost(ctx, r, days)
+	case "products", "product":
+		days, err := reportDays(rest, 30)
+		if err != nil {
+			return Reply{}, err
+		}
+		return h.reportProducts(ctx, r, days) // handlers/products.go
 	}
 	return Reply{}, invalid("err_report_kind")
+}
+
+// reportDays reads a report's period, "30d" or "30", or def when none is given.
+func reportDays(s string, def int) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.ToLower(s), "d"))
+	if err != nil || n < 1 || n > 3650 {
+		return 0, invalid("err_report_days")
+	}
+	return n, nil
 }
 
 // reportLost counts the customers lost in the last days by reason and by

@@ -71,13 +71,14 @@ type Thresholds struct {
 	ReorderGrace      int           // days past a repeat buyer's usual interval (7)
 	MaxItemsPerList   int           // items shown in one care message (20)
 	QuietRepeatsUntil int           // the AnyQuiet listing repeats up to this many days (360)
+	ProductComplaints int           // complaints and returns about one product within 30 days that alert the managers (3)
 }
 
 // DefaultThresholds are the thresholds crmbot ships with.
 var DefaultThresholds = Thresholds{
 	DaysAhead: 3, HighValueQuiet: 30, AnyQuiet: 90, CreditAhead: 3,
 	CreditOverdue: []int{1, 7, 14, 30, 60, 90, 120, 150, 180}, ComplaintOpen: 48 * time.Hour,
-	ReorderGrace: 7, MaxItemsPerList: 20, QuietRepeatsUntil: 360,
+	ReorderGrace: 7, MaxItemsPerList: 20, QuietRepeatsUntil: 360, ProductComplaints: 3,
 }
 
 // Scheduler plans and sends nudges, care lists and digests. Any number of
@@ -136,6 +137,9 @@ func (h *Handler) NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	if cfg.Thresholds.DaysAhead == 0 && cfg.Thresholds.AnyQuiet == 0 {
 		cfg.Thresholds = DefaultThresholds
 	}
+	if cfg.Thresholds.ProductComplaints <= 0 {
+		cfg.Thresholds.ProductComplaints = DefaultThresholds.ProductComplaints
+	}
 	s := &Scheduler{h: h, cfg: cfg, st: cfg.Store, log: cfg.Logger.With("part", "scheduler", "owner", cfg.Owner),
 		quietFrom: -1, digestMins: h.digestH*60 + h.digestM}
 	if cfg.QuietStart != "" || cfg.QuietEnd != "" {
@@ -158,6 +162,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	} else if n > 0 {
 		s.log.Info("indexed open reminders by due day", "reminders", n)
 	}
+	s.indexProducts(ctx) // handlers/products_alert.go
 	ticks := s.cfg.Ticks
 	if ticks == nil {
 		t := time.NewTicker(s.cfg.Interval)
@@ -182,6 +187,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.cfg.Now()
 	if err := s.planNudges(ctx, now); err != nil {
+		return err
+	}
+	if err := s.planProductAlerts(ctx, now); err != nil { // handlers/products_alert.go
 		return err
 	}
 	if err := s.planDaily(ctx, now); err != nil {
@@ -484,6 +492,8 @@ func (s *Scheduler) build(ctx context.Context, d crm.Delivery, log *slog.Logger)
 		rep, cancel, err = s.careReply(ctx, d, lang)
 	case crm.DeliveryDigest:
 		rep, err = s.digestReply(ctx, d.Day, lang)
+	case crm.DeliveryProduct:
+		rep, cancel, err = s.productAlertReply(ctx, d, lang)
 	default:
 		cancel = "unknown kind " + d.Kind
 	}

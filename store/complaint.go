@@ -29,7 +29,8 @@ func (db *DB) next(ctx context.Context, name string) (int64, error) {
 	return d.N, nil
 }
 
-// FileComplaint numbers and stores c and adds it to the customer's open list.
+// FileComplaint numbers and stores c, adds it to the customer's open list
+// and, when it names a product, to the product index (store/products.go).
 func (db *DB) FileComplaint(ctx context.Context, c *crm.Complaint) error {
 	if _, err := db.Customer(ctx, c.CustomerID); err != nil {
 		return err
@@ -50,7 +51,10 @@ func (db *DB) FileComplaint(ctx context.Context, c *crm.Complaint) error {
 		{Key: "$push", Value: bson.D{{Key: "open", Value: crm.ComplaintSummary{No: c.No, Text: c.Text, OpenedAt: c.OpenedAt}}}},
 		{Key: "$inc", Value: bson.D{{Key: counter, Value: 1}, {Key: "stats.opencomplaints", Value: 1}}},
 	})
-	return translate("file complaint", err)
+	if err != nil {
+		return translate("file complaint", err)
+	}
+	return db.indexProductComplaint(ctx, c)
 }
 
 // Complaint returns one complaint by number.
@@ -97,6 +101,9 @@ func (db *DB) ResolveComplaint(ctx context.Context, no crm.ComplaintNo, by crm.S
 	})
 	if err != nil {
 		return nil, translate("resolve complaint", err)
+	}
+	if err := db.resolveProductComplaint(ctx, &d.Complaint); err != nil {
+		return nil, err
 	}
 	return &d.Complaint, nil
 }

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmbot/crmbot/crm"
+)
+
+// Products that draw complaints: `report products [Nd]` here, the managers'
+// alert in products_alert.go. Both read the store's per-day product index
+// (crm.ProductStore), one document per day, never the complaints.
+
+const (
+	productsShown    = 10 // products listed by the report
+	productLatest    = 3  // complaint numbers listed per product
+	productsLatestUp = 5  // newest filings the report spells out
+)
+
+// productSummary is what is known of one product over a period.
+type productSummary struct {
+	Key                          string // crm.ProductKey
+	Name                         string // the most common spelling
+	Complaints, Returns, Support int
+	Open, Resolved               int
+	Latest                       []crm.ComplaintNo // newest first, at most productLatest
+	LastAt                       time.Time
+}
+
+// Total counts every filing about the product.
+func (p productSummary) Total() int { return p.Complaints + p.Returns + p.Support }
+
+// summarizeProducts groups filings by product, spellings that differ only
+// in case and spacing together, most filings first (then the most recent,
+// then by name).
+func summarizeProducts(entries []crm.ProductComplaint) []productSummary {
+	by := map[string]*productSummary{}
+	spellings := map[string]map[string]int{}
+	for _, e := range entries {
+		k := crm.ProductKey(e.Product)
+		if k == "" {
+			continue
+		}
+		p := by[k]
+		if p == nil {
+			p = &productSummary{Key: k}
+			by[k] = p
+			spellings[k] = map[string]int{}
+		}
+		spellings[k][strings.Join(strings.Fields(e.Product), " ")]++
+		switch e.Kind {
+		case crm.ComplaintKindReturn:
+			p.Returns++
+		case crm.ComplaintKindSupport:
+			p.Support++
+		default:
+			p.Complaints++
+		}
+		if e.Resolved {
+			p.Resolved++
+		} else {
+			p.Open++
+		}
+		if e.OpenedAt.After(p.LastAt) {
+			p.LastAt = e.OpenedAt
+		}
+		p.Latest = append(p.Latest, e.No)
+	}
+	out := make([]productSummary, 0, len(by))
+	for k, p := range by {
+		p.Name = commonest(spellings[k])
+		// Entries come oldest first: the newest numbers are at the end.
+		latest := make([]crm.ComplaintNo, 0, productLatest)
+		for i := len(p.Latest) - 1; i >= 0 && len(latest) < productLatest; i-- {
+			latest = append(latest, p.Latest[i])
+		}
+		p.Latest = latest
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Total() != b.Total() {
+			return a.Total() > b.Total()
+		}
+		if !a.LastAt.Equal(b.LastAt) {
+			return a.LastAt.After(b.LastAt)
+		}
+		return a.Key < b.Key
+	})
+	return out
+}
+
+// commonest is the spelling used most; ties go to the one sorting first,
+// so every replica and every run names a product alike.
+func commonest(m map[string]int) string {
+	best, n := "", 0
+	for s, c := range m {
+		if c > n || c == n && s < best {
+			best, n = s, c
+		}
+	}
+	return best
+}
+
+// numbers renders complaint numbers as "#18, #15, #12".
+func numbers(nos []crm.ComplaintNo) string {
+	parts := make([]string, len(nos))
+	for i, n := range nos {
+		parts[i] = "#" + strconv.FormatInt(int64(n), 10)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// productFields are a product's counts as a card shows them.
+func (h *Handler) productFields(lang string, p productSummary) []Field {
+	t := func(key string) string { return h.cat.T(lang, key) }
+	return []Field{
+		{Label: t("product_complaints"), Value: strconv.Itoa(p.Complaints)},
+		{Label: t("product_returns"), Value: strconv.Itoa(p.Returns)},
+		{Label: t("product_support"), Value: strconv.Itoa(p.Support)},
+		{Label: t("product_open"), Value: strconv.Itoa(p.Open)},
+		{Label: t("product_resolved"), Value: strconv.Itoa(p.Resolved)},
+		{Label: t("product_latest"), Value: numbers(p.Latest)},
+	}
+}
+
+// reportProducts lists the products named by complaints, returns and
+// support calls in the last days, most named first, reading one index
+// document per day. Sales are indexed by day but not by product, so a
+// return rate would mean reading every sale of the period: it is left out.
+func (h *Handler) reportProducts(ctx context.Context, r *request, days int) (Reply, error) {
+	ps, ok := h.store.(crm.ProductStore)
+	if !ok {
+		return Reply{}, crm.Errorf(crm.EINTERNAL, "err_internal")
+	}
+	t := func(key string, args ...any) string { return h.cat.T(r.lang, key, args...) }
+	now := h.cfg.Now()
+	since := now.Add(-time.Duration(days) * 24 * time.Hour)
+	all, err := ps.ProductComplaints(ctx, since, now)
+	if err != nil {
+		return Reply{}, err
+	}
+	var entries []crm.ProductComplaint
+	for _, e := range all {
+		if !e.OpenedAt.Before(since) && !e.OpenedAt.After(now) {
+			entries = append(entries, e)
+		}
+	}
+	head := Block{Heading: t("report_products_heading", "days", days)}
+	sums := summarizeProducts(entries)
+	if len(sums) == 0 {
+		head.Text = t("report_products_none", "days", days)
+		return Reply{Blocks: []Block{head}}, nil
+	}
+	head.Text = t("report_products_total", "count", len(entries)) + " " + t("report_products_distinct", "count", len(sums))
+	blocks := []Block{head}
+	for i, p := range sums[:min(len(sums), productsShown)] {
+		blocks = append(blocks, Block{Heading: strconv.Itoa(i+1) + ". " + p.Name + " — " + strconv.Itoa(p.Total()),
+			Fields: h.productFields(r.lang, p)})
+	}
+	if more := len(sums) - productsShown; more > 0 {
+		blocks = append(blocks, Block{Text: t("report_products_more", "count", more)})
+	}
+	latest, err := h.latestFilings(ctx, r.lang, entries)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Blocks: append(blocks, latest)}, nil
+}
+
+// latestFilings spells out the newest filings, each read by its number,
+// with a button to its customer.
+func (h *Handler) latestFilings(ctx context.Context, lang string, entries []crm.ProductComplaint) (Block, error) {
+	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
+	b := Block{Heading: t("report_products_latest")}
+	var lines []string
+	for i := len(entries) - 1; i >= 0 && len(lines) < productsLatestUp; i-- {
+		e := entries[i]
+		no := strconv.FormatInt(int64(e.No), 10)
+		line := "• #" + no + " " + h.when(e.OpenedAt)[:10] + " " + t("product_kind_"+string(e.Kind)) + " · " + e.Product
+		c, err := h.store.Complaint(ctx, e.No)
+		switch crm.ErrorCode(err) {
+		case "":
+			line += ": " + clip(c.Text, 120)
+			b.Buttons = append(b.Buttons, Button{Label: t("btn_complaint_customer", "no", no), Command: "show #" + string(c.CustomerID)})
+		case crm.ENOTFOUND:
+		default:
+			return Block{}, err
+		}
+		lines = append(lines, line)
+	}
+	b.Text = strings.Join(lines, "\n")
+	return b, nil
+}
