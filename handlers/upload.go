@@ -70,7 +70,8 @@ func (h *Handler) importFile(ctx context.Context, r *request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	sum, err := custfile.Import(ctx, st, file, custfile.Options{DryRun: true, Region: h.cfg.Region, Staff: r.Staff.ID})
+	sum, err := custfile.Import(ctx, st, file, custfile.Options{DryRun: true, Region: h.cfg.Region, Staff: r.Staff.ID,
+		Batch: uploadBatch, Progress: h.importProgress(ctx, r)})
 	if err != nil {
 		return Reply{}, err
 	}
@@ -154,18 +155,11 @@ func (h *Handler) runStaged(ctx context.Context, r *request, st importStore, id 
 		return Reply{}, err
 	}
 	t := func(key string, args ...any) string { return h.cat.T(r.lang, key, args...) }
-	opts := custfile.Options{Region: h.cfg.Region, Staff: r.Staff.ID, Batch: uploadBatch}
 	if r.Progress != nil {
-		var last time.Time
-		opts.Progress = func(done, total int) {
-			if now := h.cfg.Now(); done < total && now.Sub(last) >= progressEvery {
-				last = now
-				r.Progress(ctx, t("imp_progress", "done", done, "total", total))
-			}
-		}
 		r.Progress(ctx, t("imp_started", "file", clip(s.Name, 60), "rows", len(file.Rows)))
 	}
-	sum, err := custfile.Import(ctx, st, file, opts)
+	sum, err := custfile.Import(ctx, st, file, custfile.Options{Region: h.cfg.Region, Staff: r.Staff.ID,
+		Batch: uploadBatch, Progress: h.importProgress(ctx, r)})
 	if err != nil {
 		return Reply{}, err
 	}
@@ -174,6 +168,22 @@ func (h *Handler) runStaged(ctx context.Context, r *request, st importStore, id 
 		Text:    strings.TrimRight(ImportReport(h.cat, r.lang, sum), "\n"),
 		Buttons: []Button{{Label: t("btn_segment_new"), Command: "segment new-this-month"}},
 	}}}, nil
+}
+
+// importProgress shows custfile's progress to the sender at most once every
+// progressEvery, and not at the end, which the summary covers; nil when the
+// transport shows no progress.
+func (h *Handler) importProgress(ctx context.Context, r *request) func(done, total int) {
+	if r.Progress == nil {
+		return nil
+	}
+	last := h.cfg.Now()
+	return func(done, total int) {
+		if now := h.cfg.Now(); done < total && now.Sub(last) >= progressEvery {
+			last = now
+			r.Progress(ctx, h.cat.T(r.lang, "imp_progress", "done", done, "total", total))
+		}
+	}
 }
 
 // importMapping reads "Tel Bimbit=phone, Remark=-" as column titles to

@@ -3,9 +3,11 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
@@ -176,5 +178,34 @@ func TestExportInChat(t *testing.T) {
 	manager := f.staff("slack:U1", crm.RoleRep)
 	if rep := f.as(manager, "export"); !rep.Error {
 		t.Errorf("a rep exported every customer: %s", rep.Plain())
+	}
+}
+
+// TestImportInChatProgress: checking a long file shows progress every ten
+// seconds of the handler's clock, not at the end.
+func TestImportInChatProgress(t *testing.T) {
+	f := newFixture(t)
+	tick := f.now
+	cat, err := handlers.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.New(handlers.Config{Store: f.db, Catalog: cat, Location: kl,
+		Now: func() time.Time { tick = tick.Add(11 * time.Second); return tick }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("name,phone\n")
+	for i := range 12000 {
+		fmt.Fprintf(&b, "Customer %d,01%08d\n", i, 20000000+i)
+	}
+	data := []byte(b.String())
+	var progress []string
+	rep := h.Handle(context.Background(), handlers.Request{Staff: f.admin, Text: "import", Progress: func(_ context.Context, s string) { progress = append(progress, s) },
+		Upload: &handlers.Upload{Name: "big.csv", Size: int64(len(data)), Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}})
+	contains(t, rep.Plain(), "would add 12000 new customers")
+	if strings.Join(progress, "|") != "5000 of 12000 customers done|10000 of 12000 customers done" {
+		t.Errorf("progress %q", progress)
 	}
 }
