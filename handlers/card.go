@@ -60,6 +60,9 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 	add("field_hobbies", strings.Join(c.Hobbies, ", "))
 	add("field_memberships", strings.Join(c.Memberships, ", "))
 	add("field_tier", t("tier_"+strings.ReplaceAll(string(c.Stats.Tier), "-", "_")))
+	if c.IsProspect() {
+		add("field_lead", h.leadText(l, crm.ScoreLead(c, h.now())))
+	}
 	if c.Stats.Orders > 0 {
 		add("field_orders", t("orders_spent", "count", c.Stats.Orders, "spent", spentText(c.Stats.Spent)))
 	}
@@ -115,6 +118,21 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 		{Label: t("btn_follow_week"), Command: "remind " + ref + " next week: " + t("follow_up_text")},
 	}})
 	return Reply{Blocks: blocks}
+}
+
+// leadText says a prospect's lead score, its band and the strongest reasons
+// in one sentence, e.g. "72 (warm): came by referral, 3 calls in the last 30 days."
+func (h *Handler) leadText(lang string, lead crm.Lead) string {
+	band := h.cat.T(lang, "lead_band_"+string(lead.Band))
+	if len(lead.Reasons) == 0 {
+		return h.cat.T(lang, "lead_value_none", "score", lead.Score, "band", band)
+	}
+	reasons := make([]string, len(lead.Reasons))
+	for i, r := range lead.Reasons {
+		reasons[i] = h.cat.T(lang, r.Key, r.Args...)
+	}
+	return h.cat.T(lang, "lead_value", "score", lead.Score, "band", band,
+		"reasons", strings.Join(reasons, h.cat.T(lang, "lead_reason_sep")))
 }
 
 // when shows a moment in the business's zone.

@@ -13,10 +13,11 @@ type saleDoc struct {
 	crm.Sale `bson:",inline"`
 }
 
-// RecordSale stores s and updates the customer's figures and tier in one
-// write. The tier is computed from the figures as they will be after this
-// sale; a concurrent sale may leave it one sale behind until the next sale
-// or the daily run recomputes it.
+// RecordSale stores s and updates the customer's figures and tier (and, for
+// a sale tagged with a campaign, its campaign responses) in one write. The
+// tier is computed from the figures as they will be after this sale; a
+// concurrent sale may leave it one sale behind until the next sale or the
+// daily run recomputes it.
 func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) crm.Tier) error {
 	c, err := db.Customer(ctx, s.CustomerID)
 	if err != nil {
@@ -43,6 +44,14 @@ func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) 
 	if s.Payment == crm.PayCredit {
 		inc = append(inc, bson.E{Key: "stats.creditdue", Value: s.Amount.Minor})
 	}
+	var set bson.D
+	if c.Lost == nil {
+		set = append(set, bson.E{Key: "stats.tier", Value: string(tier(st))})
+	}
+	if s.Campaign != "" {
+		inc = append(inc, bson.E{Key: "stats.campaignresponses", Value: 1})
+		set = append(set, bson.E{Key: "stats.lastcampaign", Value: s.Campaign})
+	}
 	update := bson.D{
 		{Key: "$inc", Value: inc},
 		{Key: "$max", Value: bson.D{
@@ -50,8 +59,8 @@ func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) 
 			{Key: "stats.largest", Value: s.Amount.Minor},
 		}},
 	}
-	if c.Lost == nil {
-		update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(tier(st))}}})
+	if len(set) > 0 {
+		update = append(update, bson.E{Key: "$set", Value: set})
 	}
 	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(s.CustomerID)}}, update)
 	if err == nil {
