@@ -51,6 +51,9 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	if err := db.addKeys(ctx, string(c.ID), keys); err != nil {
 		return err
 	}
+	if err := db.rerow(ctx, nil, c); err != nil { // the segment index (store/segindex.go)
+		return err
+	}
 	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
 }
 
@@ -408,6 +411,9 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	if err := db.rekeyCare(ctx, old, c); err != nil { // the scheduler's indexes (store/nudge.go)
 		return nil, err
 	}
+	if err := db.rerow(ctx, old, c); err != nil { // the segment index (store/segindex.go)
+		return nil, err
+	}
 	if err := db.addVocabulary(ctx, nameWords(c.Name, c.Company)); err != nil {
 		return nil, err
 	}
@@ -422,16 +428,29 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-// SetTier stores a recomputed tier.
+// SetTier stores a recomputed tier. The document comes back as it was
+// (whole: the embedded server has no projection on findAndModify), for the
+// segment index's row.
 func (db *DB) SetTier(ctx context.Context, id crm.CustomerID, t crm.Tier) error {
-	_, err := db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(t)}}}})
+	var d customerDoc
+	err := db.customers.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: string(id)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "stats.tier", Value: string(t)}}}}).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return nil // merged away since the tiers were computed
+	}
 	if err == nil { // the scheduler's index of high-value customers (store/nudge.go)
 		if t == crm.TierHigh {
 			err = db.addKeys(ctx, string(id), []string{keyHighTier})
 		} else {
 			err = db.removeKeys(ctx, string(id), []string{keyHighTier})
 		}
+	}
+	if err == nil { // the segment index (store/segindex.go)
+		old := d.Customer
+		old.ID = id
+		c := old
+		c.Stats.Tier = t
+		err = db.rerow(ctx, &old, &c)
 	}
 	return translate("set tier", err)
 }

@@ -61,6 +61,14 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 	if _, err := db.customers.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
 		return translate("import customers", err)
 	}
+	// The segment index (store/segindex.go): one update per bucket touched.
+	rows := make(map[string]string, len(cs))
+	for _, c := range cs {
+		rows[string(c.ID)] = segmentRow(c)
+	}
+	if err := db.setRows(ctx, rows, false); err != nil {
+		return fmt.Errorf("import customers: %w", err)
+	}
 	// New keys arrive as one bulk insert; keys that exist already (the
 	// insert's duplicate-key failures) get one $addToSet each.
 	kdocs := make([]any, len(order))

@@ -138,9 +138,12 @@ func allKeys(c *crm.Customer) []string {
 	return keys
 }
 
-// rekey moves id between the keys of old and c.
+// rekey moves id between the keys of old and c and rewrites its segment row.
 func (db *DB) rekey(ctx context.Context, old, c *crm.Customer) error {
 	if err := db.moveKeys(ctx, string(c.ID), allKeys(old), allKeys(c)); err != nil {
+		return err
+	}
+	if err := db.rerow(ctx, old, c); err != nil {
 		return err
 	}
 	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
@@ -203,6 +206,9 @@ func (db *DB) MergeCustomers(ctx context.Context, keep, gone crm.CustomerID, by 
 		return nil, nil, err
 	}
 	if err := db.removeKeys(ctx, string(gone), allKeys(b)); err != nil {
+		return nil, nil, err
+	}
+	if err := db.unrow(ctx, gone); err != nil {
 		return nil, nil, err
 	}
 	if _, err := db.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: string(gone)}}); err != nil {
@@ -285,6 +291,9 @@ func (db *DB) UndoMerge(ctx context.Context, no int64, at time.Time, tier func(c
 		return nil, err
 	}
 	if err := db.addKeys(ctx, string(b.ID), allKeys(&b)); err != nil {
+		return nil, fmt.Errorf("restore keys: %w", err)
+	}
+	if err := db.rerow(ctx, nil, &b); err != nil {
 		return nil, fmt.Errorf("restore keys: %w", err)
 	}
 	return m, nil

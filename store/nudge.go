@@ -538,12 +538,19 @@ func (db *DB) indexSale(ctx context.Context, old *crm.Customer, s *crm.Sale, st 
 		}
 	}
 	if old.Lost == nil && (old.Stats.Tier == crm.TierHigh) != (tier == crm.TierHigh) {
+		var err error
 		if tier == crm.TierHigh {
-			return db.addKeys(ctx, id, []string{keyHighTier})
+			err = db.addKeys(ctx, id, []string{keyHighTier})
+		} else {
+			err = db.removeKeys(ctx, id, []string{keyHighTier})
 		}
-		return db.removeKeys(ctx, id, []string{keyHighTier})
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	after := *old // the segment index (store/segindex.go): the sale moves the tier only
+	after.Stats.Tier = tier
+	return db.rerow(ctx, old, &after)
 }
 
 // indexInteraction records an interaction in the ia: keys and moves the
@@ -555,6 +562,11 @@ func (db *DB) indexInteraction(ctx context.Context, old *crm.Customer, it *crm.I
 	was := lastContact(old)
 	if !it.At.After(old.Stats.LastContactAt) {
 		return nil
+	}
+	after := *old // the segment index (store/segindex.go)
+	after.Stats.LastContactAt = it.At
+	if err := db.rerow(ctx, old, &after); err != nil {
+		return err
 	}
 	if dayKey(was) == dayKey(it.At) {
 		return nil

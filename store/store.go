@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -36,6 +37,11 @@ type DB struct {
 	shared   bool // made by Use: Close leaves the connection alone
 	now      func() time.Time
 	log      *slog.Logger
+
+	// background runs the one-off segment index build (store/segindex.go);
+	// Close stops it with stopBackground and waits.
+	background     sync.WaitGroup
+	stopBackground context.CancelFunc
 
 	customers    *mongo.Collection
 	keys         *mongo.Collection
@@ -96,6 +102,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close(context.Background())
 		return nil, err
 	}
+	if err := db.startSegmentIndex(ctx); err != nil {
+		db.Close(context.Background())
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -136,6 +146,9 @@ func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
 	if err := u.ensureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if err := u.startSegmentIndex(ctx); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -148,6 +161,10 @@ func (db *DB) Database() *mongo.Database { return db.db }
 
 // Close disconnects and stops the embedded server.
 func (db *DB) Close(ctx context.Context) error {
+	if db.stopBackground != nil {
+		db.stopBackground()
+		db.background.Wait()
+	}
 	if db.shared {
 		return nil
 	}
