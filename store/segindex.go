@@ -37,7 +37,9 @@ import (
 // old value, so it is idempotent, unlike $pull, which removes only an
 // identical element. One row per customer cannot contradict itself the way
 // stale entries under two keys can; at worst a row lags its document after
-// an interrupted write, until the customer's next write.
+// an interrupted write, until a write changes one of the row's fields again
+// (or RebuildSegmentIndex). Two writes to one customer at once may also
+// leave the row of the first.
 const (
 	keySegmentRows   = "seg:"
 	keySegmentMarker = "meta:segment-index-v1"
