@@ -129,7 +129,7 @@ func TestImportInChatRefusals(t *testing.T) {
 		{"FieldStaff", field, "import", []byte(chatCSV), -1, `Only managers and admins can use "import"`},
 		{"TooLargeBySize", f.admin, "import", []byte(chatCSV), handlers.MaxUploadBytes + 1, "larger than 10 MB"},
 		{"TooLargeUnsaid", f.admin, "import", big, 0, "larger than 10 MB"},
-		{"Binary", f.admin, "import", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00"), -1, "not a"},
+		{"Binary", f.admin, "import", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00"), -1, "and import that"},
 		{"NoKnownHeader", f.admin, "import", []byte("foo,bar\n1,2\n"), -1, "No column title names"},
 		{"BadMapping", f.admin, "import Tel Bimbit", []byte(chatCSV), -1, `"Tel Bimbit" is not a mapping`},
 		{"MappingUnknownField", f.admin, "import Tel Bimbit=shoe size", []byte(chatCSV), -1, "is not a customer field"},
