@@ -112,6 +112,10 @@ func Merged(keep, gone *Customer) Customer {
 	s.Returns += b.Returns
 	s.OpenComplaints += b.OpenComplaints
 	s.CreditDue += b.CreditDue
+	s.CampaignResponses += b.CampaignResponses
+	if s.LastCampaign == "" {
+		s.LastCampaign = b.LastCampaign
+	}
 	s.LastContactAt = latest(a.LastContactAt, b.LastContactAt)
 	s.LastOrderAt = latest(a.LastOrderAt, b.LastOrderAt)
 	if s.FirstOrderAt.IsZero() || !b.FirstOrderAt.IsZero() && b.FirstOrderAt.Before(s.FirstOrderAt) {
@@ -214,6 +218,10 @@ func Unmerged(cur *Customer, m *Merge) Customer {
 	s.Complaints = max(0, s.Complaints-b.Complaints)
 	s.Returns = max(0, s.Returns-b.Returns)
 	s.CreditDue -= b.CreditDue
+	s.CampaignResponses = max(0, s.CampaignResponses-b.CampaignResponses)
+	if s.LastCampaign == b.LastCampaign {
+		s.LastCampaign = before.Stats.LastCampaign
+	}
 	restore := func(now *time.Time, had, from time.Time) {
 		if now.Equal(from) && from.After(had) {
 			*now = had
