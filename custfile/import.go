@@ -46,9 +46,12 @@ type Change struct {
 
 // Summary is what an import did, or in a dry run would do.
 type Summary struct {
-	DryRun    bool
+	DryRun bool
+	// Format, Encoding, Delimiter and Sheet say how the file was read (see File).
+	Format    string
 	Encoding  string
 	Delimiter rune
+	Sheet     string
 	Columns   []Column
 	Rows      int
 	Created   int
@@ -90,7 +93,7 @@ func Import(ctx context.Context, st Store, f *File, opts Options) (*Summary, err
 	if opts.Region == "" {
 		opts.Region = "MY"
 	}
-	sum := &Summary{DryRun: opts.DryRun, Encoding: f.Encoding, Delimiter: f.Delimiter, Columns: f.Columns,
+	sum := &Summary{DryRun: opts.DryRun, Format: f.Format, Encoding: f.Encoding, Delimiter: f.Delimiter, Sheet: f.Sheet, Columns: f.Columns,
 		Rows: len(f.Rows) + len(f.Rejected), Rejected: append([]Rejection(nil), f.Rejected...)}
 	// First pass: rows to customers, rows that repeat an earlier row's
 	// phone or e-mail folded into it, so nothing is written twice.
@@ -487,8 +490,15 @@ func joinName(first, last string) string {
 // month-first, as the region's spreadsheets do.
 var dateLayouts = []string{"2006-01-02", "2006/01/02", "02/01/2006", "2/1/2006", "02-01-2006", "02.01.2006", "2 Jan 2006", "02 Jan 2006", "Jan 2, 2006", "2006年1月2日", "20060102"}
 
-// parseDate reads a date, or "--MM-DD" when the year is unknown.
+// parseDate reads a date, or "--MM-DD" when the year is unknown. A time
+// after an ISO date ("1990-03-14 00:00:00", "1990-03-14T00:00:00Z", as
+// databases and some spreadsheets export a date) is dropped.
 func parseDate(s string) (crm.Date, bool) {
+	if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+		if _, err := time.Parse("2006-01-02", s[:10]); err == nil {
+			s = s[:10]
+		}
+	}
 	if len(s) == 7 && strings.HasPrefix(s, "--") {
 		if _, err := time.Parse("01-02", s[2:]); err == nil {
 			return crm.Date(s), true

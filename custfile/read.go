@@ -1,6 +1,7 @@
 package custfile
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -130,12 +131,26 @@ type Column struct {
 	Field  Field // "" when the column is not imported
 }
 
+// The formats Read recognises, as File.Format names them.
+const (
+	FormatCSV   = "csv"
+	FormatXLSX  = "xlsx"
+	FormatVCard = "vcard"
+)
+
 // File is a customer list read and mapped, ready to import.
 type File struct {
+	// Format is what the file was read as: FormatCSV, FormatXLSX or FormatVCard.
+	Format string
+	// Encoding and Delimiter say how a CSV file was read; a vCard file has
+	// an Encoding, a workbook neither.
 	Encoding  string
 	Delimiter rune
-	Columns   []Column
-	// Rows are the data rows; Line[i] is the line row i started on.
+	// Sheet is the workbook sheet that was read.
+	Sheet   string
+	Columns []Column
+	// Rows are the data rows; Line[i] is the line row i started on: the
+	// spreadsheet row of a workbook, the BEGIN:VCARD line of a vCard.
 	Rows [][]string
 	Line []int
 	// Rejected are rows refused while reading (too many columns).
@@ -158,9 +173,12 @@ type ReadOptions struct {
 	Mapping map[string]string
 }
 
-// Read decodes, splits and maps a customer list. Returns EINVALID with a
-// sentence when the file cannot be imported at all: too large, not text, no
-// header that names a name, phone or e-mail column.
+// Read decodes, splits and maps a customer list: CSV, an Excel workbook
+// (.xlsx) or vCard contacts (.vcf), told apart by their content, not their
+// name, so every way a file arrives gets every format. Returns EINVALID with
+// a sentence when the file cannot be imported at all: too large, none of the
+// three formats, a damaged workbook, no header that names a name, phone or
+// e-mail column.
 func Read(r io.Reader, opts ReadOptions) (*File, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
@@ -172,14 +190,22 @@ func Read(r io.Reader, opts ReadOptions) (*File, error) {
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return nil, crm.Errorf(crm.EINVALID, "imp_err_empty")
 	}
-	if looksBinary(b) {
+	switch {
+	case bytes.HasPrefix(b, zipMagic):
+		return readXLSX(b, opts)
+	case bytes.HasPrefix(b, oleMagic):
+		return nil, crm.Errorf(crm.EINVALID, "imp_err_xls")
+	case looksBinary(b):
 		return nil, crm.Errorf(crm.EINVALID, "imp_err_binary")
 	}
 	d, err := decode(b, opts.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Encoding: d.encoding, Delimiter: sniff(d.text)}
+	if isVCard(d.text) {
+		return readVCard(d, opts)
+	}
+	f := &File{Format: FormatCSV, Encoding: d.encoding, Delimiter: sniff(d.text)}
 	cr := csv.NewReader(strings.NewReader(d.text))
 	cr.Comma = f.Delimiter
 	cr.FieldsPerRecord = -1
@@ -222,8 +248,8 @@ func Read(r io.Reader, opts ReadOptions) (*File, error) {
 	return f, nil
 }
 
-// looksBinary reports a NUL byte in the first KiB that no BOM explains: an
-// Excel .xlsx, a zip or an image sent by mistake.
+// looksBinary reports a NUL byte in the first KiB that no BOM explains: a
+// zip, an image or a document sent by mistake.
 func looksBinary(b []byte) bool {
 	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
 		return false

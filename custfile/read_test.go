@@ -98,7 +98,9 @@ func TestReadRefusals(t *testing.T) {
 		check   func(t *testing.T, f *custfile.File)
 	}{
 		{name: "Empty", in: " \n\n", wantErr: "imp_err_empty"},
-		{name: "Binary", in: "PK\x03\x04\x00\x00xlsx", wantErr: "imp_err_binary"},
+		{name: "Binary", in: "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", wantErr: "imp_err_binary"},
+		// A zip's signature but not a zip: a workbook cut short in transit.
+		{name: "TruncatedZip", in: "PK\x03\x04\x00\x00xlsx", wantErr: "imp_err_zip_corrupt"},
 		{name: "MissingHeader", in: string(mustReadFile(t, "no_header.csv")), wantErr: "imp_err_no_header"},
 		{name: "UnknownHeaders", in: "colour,size\nred,9\n", wantErr: "imp_err_unknown_headers"},
 		// Colons are no delimiter anyone exports: the one column names nothing.

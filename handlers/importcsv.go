@@ -7,6 +7,22 @@ import (
 	"github.com/crmbot/crmbot/custfile"
 )
 
+// importSource says what an import read: CSV with its encoding and
+// delimiter, a workbook's sheet, vCard contacts.
+func importSource(t func(string, ...any) string, s *custfile.Summary) string {
+	switch s.Format {
+	case custfile.FormatXLSX:
+		return t("imp_source_xlsx", "sheet", s.Sheet)
+	case custfile.FormatVCard:
+		return t("imp_source_vcard", "encoding", s.Encoding)
+	}
+	delim := string(s.Delimiter)
+	if s.Delimiter == '\t' {
+		delim = "tab"
+	}
+	return t("imp_source_csv", "encoding", s.Encoding, "delimiter", delim)
+}
+
 // ImportReport is an import's summary in lang: what was read, what was (or
 // in a dry run would be) added and updated, and every rejected row with its
 // reason. `crmbot import` prints it; a file sent to the bot will get it too.
@@ -21,11 +37,7 @@ func ImportReport(cat *Catalog, lang string, s *custfile.Summary) string {
 	if s.DryRun {
 		key = "imp_summary_would"
 	}
-	delim := string(s.Delimiter)
-	if s.Delimiter == '\t' {
-		delim = "tab"
-	}
-	line(t(key, "rows", s.Rows, "encoding", s.Encoding, "delimiter", delim, "created", s.Created,
+	line(t(key, "rows", s.Rows, "source", importSource(t, s), "created", s.Created,
 		"updated", s.Updated, "unchanged", s.Unchanged, "same", s.SameInFile, "rejected", len(s.Rejected)))
 	var cols []string
 	for _, c := range s.Columns {
