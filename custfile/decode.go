@@ -1,7 +1,7 @@
 // Package custfile reads customer lists that people export from other
-// tools (CSV in any of the usual delimiters and encodings, headers in
-// crmbot's six languages) and writes customers back out as CSV that a
-// spreadsheet opens safely. It knows the crm types and phone numbers, and
+// tools (CSV in any of the usual delimiters and encodings, Excel workbooks,
+// vCard contacts from phones; headers in crmbot's six languages) and writes
+// customers back out as CSV that a spreadsheet opens safely. It knows the crm types and phone numbers, and
 // talks to storage only through the small Store interface it declares.
 package custfile
 

@@ -319,6 +319,25 @@ func TestImportXLSX(t *testing.T) {
 	})
 }
 
+// TestNumbersAsWritten: other programs store a number as 6.0123456789E10
+// or 60123456789.0; a phone still comes out as its digits.
+func TestNumbersAsWritten(t *testing.T) {
+	for _, stored := range []string{"6.0123456789E10", "60123456789.0", "6.0123456789E+10"} {
+		t.Run(stored, func(t *testing.T) {
+			b := rewriteZip(t, mustReadFile(t, "zh_customers.xlsx"), func(name string, b []byte) []byte {
+				return bytes.ReplaceAll(b, []byte("<v>60123456789</v>"), []byte("<v>"+stored+"</v>"))
+			})
+			f, err := custfile.Read(bytes.NewReader(b), custfile.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Rows[0][1]; got != "60123456789" {
+				t.Errorf("phone %q", got)
+			}
+		})
+	}
+}
+
 func TestReadXLSXRefusals(t *testing.T) {
 	good := mustReadFile(t, "zh_customers.xlsx")
 	notWorkbook := func() []byte {
