@@ -18,7 +18,9 @@ var _ handlers.Deliverer = (*Bot)(nil)
 // Deliver sends rep to the DM of a Slack identity ("slack:U012ABCDEF") and
 // returns once Slack accepted it. It keeps the channel's rate, waits out a
 // 429's Retry-After and retries server errors a few times while ctx allows;
-// the caller's own outbox holds the message across anything longer.
+// the caller's own outbox holds the message across anything longer. Files
+// the reply carries (the digest's chart) are queued in the transport's
+// outbox once the message is accepted, and follow it in the DM.
 func (b *Bot) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply) error {
 	user, ok := strings.CutPrefix(string(id), "slack:")
 	if !ok || user == "" {
@@ -28,10 +30,18 @@ func (b *Bot) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply) 
 	if s, err := b.h.Staff(ctx, id); err == nil {
 		lang = b.h.LangOf(s)
 	}
-	blocks, text := render(rep, b.h.T(lang, "slack_more"))
+	files := replyFiles(rep)
+	shown := withoutFiles(rep)
+	blocks, text := render(shown, b.h.T(lang, "slack_more"))
 	channel, err := b.dmChannel(ctx, user)
 	if err != nil {
 		return fmt.Errorf("deliver to %s: %w", id, err)
+	}
+	if len(files) > 0 && len(shown.Blocks) == 0 {
+		if err := b.queueFiles(ctx, "", channel, user, files); err != nil {
+			return fmt.Errorf("deliver to %s: %w", id, err)
+		}
+		return nil
 	}
 	for attempt := 1; ; attempt++ {
 		now := b.now()
@@ -42,6 +52,7 @@ func (b *Bot) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply) 
 		}
 		_, _, err := b.api.PostMessageContext(ctx, channel, slackgo.MsgOptionText(text, false), slackgo.MsgOptionBlocks(blocks...))
 		if err == nil {
+			b.queueFiles(ctx, "", channel, user, files)
 			return nil
 		}
 		wait := time.Duration(0)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -71,14 +72,18 @@ func (b *Bot) onEvent(ev slackevents.EventsAPIEvent, eventID string) {
 	}
 	var src source
 	var line string
+	var files []slackgo.File
 	home := false
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
-		if e.ChannelType != "im" || e.BotID != "" || e.SubType != "" || e.User == "" || e.User == b.botUserID {
+		if e.ChannelType != "im" || e.BotID != "" || (e.SubType != "" && e.SubType != "file_share") || e.User == "" || e.User == b.botUserID {
 			return
 		}
 		src = source{team: ev.TeamID, user: e.User, channel: e.Channel}
 		line = e.Text
+		if e.Message != nil {
+			files = e.Message.Files
+		}
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.User == "" {
 			return
@@ -89,6 +94,7 @@ func (b *Bot) onEvent(ev slackevents.EventsAPIEvent, eventID string) {
 		}
 		src = source{team: ev.TeamID, user: e.User, channel: e.Channel, threadTS: thread}
 		line = mention.ReplaceAllString(e.Text, "")
+		files = e.Files
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" {
 			return
@@ -115,7 +121,7 @@ func (b *Bot) onEvent(ev slackevents.EventsAPIEvent, eventID string) {
 			b.publishHome(ctx, src.user, s)
 			return
 		}
-		b.runLine(ctx, src, unescape(strings.TrimSpace(line)))
+		b.runRequest(ctx, src, unescape(strings.TrimSpace(line)), files)
 	})
 }
 
@@ -161,6 +167,14 @@ func (b *Bot) firstSeen(ctx context.Context, key string) bool {
 
 // runLine runs one request line for the sender of src and queues the answer.
 func (b *Bot) runLine(ctx context.Context, src source, line string) {
+	b.runRequest(ctx, src, line, nil)
+}
+
+// runRequest runs one request for the sender of src and queues the answer.
+// The first of files, when there are any, is the request's upload, and the
+// line its comment. Progress lines of a long request go to the sender as
+// messages; its answer then follows them the same way, in order.
+func (b *Bot) runRequest(ctx context.Context, src source, line string, files []slackgo.File) {
 	if !b.firstSeen(ctx, src.key) {
 		return
 	}
@@ -169,10 +183,29 @@ func (b *Bot) runLine(ctx context.Context, src source, line string) {
 		b.send(ctx, src, s, handlers.Reply{Blocks: []handlers.Block{{Text: b.refusal(s, err)}}, Error: true})
 		return
 	}
-	if src.isDM() {
+	req := handlers.Request{Staff: s}
+	if len(files) > 0 {
+		req.Upload = b.upload(ctx, files[0])
+	} else if src.isDM() {
 		line = b.answerPrompt(ctx, src.user, line)
 	}
-	rep := b.h.Handle(ctx, handlers.Request{Staff: s, Text: line})
+	req.Text = line
+	var progressed atomic.Bool
+	steps := src
+	steps.responseURL, steps.key = "", "" // a response_url takes only five messages
+	req.Progress = func(ctx context.Context, text string) {
+		progressed.Store(true)
+		b.send(ctx, steps, s, handlers.Text(text))
+	}
+	rep := b.h.Handle(ctx, req)
+	if len(files) > 1 {
+		if note := b.moreFilesNote(b.h.LangOf(s), req.Upload.Name, len(files)); note != "" {
+			rep.Blocks = append(rep.Blocks, handlers.Block{Text: note})
+		}
+	}
+	if progressed.Load() {
+		src.responseURL = ""
+	}
 	b.send(ctx, src, s, rep)
 	if changesHome(line) && !rep.Error {
 		b.publishHome(ctx, src.user, s)
@@ -213,7 +246,26 @@ func (b *Bot) send(ctx context.Context, src source, s *crm.Staff, rep handlers.R
 	if s == nil {
 		lang = b.cfg.Language
 	}
-	blocks, text := render(rep, b.h.T(lang, "slack_more"))
+	// Files go to the sender's DM: in a channel only the sender may see
+	// customer data, and an upload cannot be ephemeral.
+	files := replyFiles(rep)
+	fileTo := src.user
+	if src.isDM() {
+		fileTo = src.channel
+	}
+	shown := rep
+	if len(files) > 0 && (src.isDM() || src.channel == "") {
+		shown = withoutFiles(rep) // the files' own comments say what they hold
+	}
+	id := ""
+	if src.key != "" {
+		id = "reply:" + src.key
+	}
+	if len(files) > 0 && len(shown.Blocks) == 0 && rep.Prompt == "" {
+		b.queueFiles(ctx, id, fileTo, src.user, files)
+		return
+	}
+	blocks, text := render(shown, b.h.T(lang, "slack_more"))
 	if rep.Prompt != "" {
 		if f, ok := formFor(strings.TrimSuffix(strings.TrimSpace(rep.Prompt), ":")); ok {
 			blocks = append(blocks, slackgo.NewActionBlock("", button(actionForm+f.name, b.h.T(lang, "slack_open_form"), f.line)))
@@ -237,15 +289,12 @@ func (b *Bot) send(ctx context.Context, src source, s *crm.Staff, rep handlers.R
 	default:
 		m.Kind, m.Channel = kindPost, src.user
 	}
-	id := ""
-	if src.key != "" {
-		id = "reply:" + src.key
-	}
 	if err := b.out.enqueue(ctx, id, m); err != nil {
 		b.log.Error("slack reply not queued", "key", src.key, "err", err)
 		return
 	}
 	b.log.Debug("slack reply queued", "key", src.key, "kind", m.Kind)
+	b.queueFiles(ctx, id, fileTo, src.user, files)
 }
 
 // onInteraction handles buttons, menus, modal submissions and shortcuts and

@@ -15,7 +15,7 @@ func TestManifest(t *testing.T) {
 	m := string(raw)
 	for _, want := range []string{
 		"command: /crm", "callback_id: crm_menu", "callback_id: crm_log_message", "home_tab_enabled: true",
-		"- app_home_opened", "- app_mention", "- message.im", "- commands", "- chat:write", "- im:write", "- users:read",
+		"- app_home_opened", "- app_mention", "- message.im", "- commands", "- chat:write", "- im:write", "- users:read", "- files:read", "- files:write",
 		"socket_mode_enabled: true", "is_enabled: true",
 	} {
 		if !strings.Contains(m, want) {

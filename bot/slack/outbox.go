@@ -25,6 +25,7 @@ const (
 	kindPost      = "post"      // chat.postMessage to a channel, or to a user's DM
 	kindEphemeral = "ephemeral" // chat.postEphemeral to a user in a channel
 	kindResponse  = "response"  // the response_url of a command or an action
+	// kindFile (files.go) uploads a file to a channel, or to a user's DM.
 )
 
 // outMsg is the outbox body of a Slack message.
@@ -37,6 +38,7 @@ type outMsg struct {
 	ThreadTS     string          `json:"thread_ts,omitempty"`
 	Text         string          `json:"text"`
 	Blocks       json.RawMessage `json:"blocks,omitempty"`
+	File         *outFile        `json:"file,omitempty"` // kindFile
 }
 
 // Limits of the outbox.
@@ -90,6 +92,12 @@ func newOutbox(b *Bot) *outbox {
 // enqueue stores m for sending and wakes the sender. id, when set, makes a
 // second enqueue of the same reply a no-op.
 func (o *outbox) enqueue(ctx context.Context, id string, m outMsg) error {
+	return o.enqueueAfter(ctx, id, m, 0)
+}
+
+// enqueueAfter is enqueue with the message ordered after in its chat, as if
+// queued that much later, though due at once.
+func (o *outbox) enqueueAfter(ctx context.Context, id string, m outMsg, after time.Duration) error {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -98,7 +106,8 @@ func (o *outbox) enqueue(ctx context.Context, id string, m outMsg) error {
 	if m.Kind == kindResponse {
 		chat = "response:" + m.User
 	}
-	err = o.b.store.Enqueue(ctx, &crm.OutboxMessage{ID: id, Platform: Platform, Chat: chat, Body: body, CreatedAt: o.b.now()})
+	now := o.b.now()
+	err = o.b.store.Enqueue(ctx, &crm.OutboxMessage{ID: id, Platform: Platform, Chat: chat, Body: body, CreatedAt: now.Add(after), NextAt: now})
 	if crm.ErrorCode(err) == crm.ECONFLICT {
 		return nil // already queued
 	}
@@ -233,6 +242,8 @@ func (o *outbox) send(ctx context.Context, m crm.OutboxMessage) (time.Time, bool
 		endpoint = "chat.postEphemeral"
 	case kindResponse:
 		endpoint = "response_url"
+	case kindFile:
+		endpoint = "files.upload"
 	}
 	if till := o.pausedTill(endpoint); now.Before(till) {
 		o.retry(m, till, "rate limited")
@@ -246,16 +257,25 @@ func (o *outbox) send(ctx context.Context, m crm.OutboxMessage) (time.Time, bool
 			return next, false
 		}
 	}
-	ref, err := o.deliver(ctx, msg)
+	var ref string
+	var err error
+	if msg.Kind == kindFile {
+		ref, err = o.uploadFile(ctx, m.ID, msg)
+	} else {
+		ref, err = o.deliver(ctx, msg)
+	}
 	b.log.Debug("slack send", "id", m.ID, "endpoint", endpoint, "err", err)
 	if err == nil {
 		o.mark(m, ref)
+		b.dropParts(m.ID, msg.File)
 		return time.Time{}, true
 	}
 	var rl *slackgo.RateLimitedError
 	var sc slackgo.StatusCodeError
 	var se slackgo.SlackErrorResponse
 	switch {
+	case errors.Is(err, errFileGone):
+		// refused for good, below
 	case errors.As(err, &rl):
 		till := now.Add(max(rl.RetryAfter, time.Second))
 		o.pause(endpoint, till)
@@ -274,6 +294,7 @@ func (o *outbox) send(ctx context.Context, m crm.OutboxMessage) (time.Time, bool
 	// person's DM; blocks Slack refuses fall back to plain text.
 	b.log.Warn("slack refused a message", "endpoint", endpoint, "id", m.ID, "err", err)
 	o.mark(m, "failed:"+clip(err.Error(), 80))
+	b.dropParts(m.ID, msg.File)
 	switch {
 	case msg.Kind == kindResponse && msg.User != "":
 		o.enqueue(ctx, m.ID+":dm", outMsg{Kind: kindPost, Channel: msg.User, Text: msg.Text, Blocks: msg.Blocks})

@@ -81,6 +81,9 @@ func render(rep handlers.Reply, more string) ([]slackgo.Block, string) {
 		if bl.Image != nil && bl.Image.Alt != "" {
 			blocks = append(blocks, slackgo.NewContextBlock("", mrkdwn(escape(clip(bl.Image.Alt, 2900)))))
 		}
+		if bl.Document != nil && bl.Document.Caption != "" {
+			blocks = append(blocks, slackgo.NewContextBlock("", mrkdwn(escape(clip(bl.Document.Caption, 2900)))))
+		}
 	}
 	if len(blocks) > MaxBlocks {
 		blocks = append(blocks[:MaxBlocks-1], slackgo.NewContextBlock("", plain(more, 150)))

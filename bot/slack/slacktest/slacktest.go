@@ -1,8 +1,9 @@
 // Package slacktest is an in-process fake of the parts of Slack that crmbot
 // talks to: the Web API methods it calls (auth.test, chat.postMessage,
-// chat.postEphemeral, conversations.open, users.info, views.*), the
-// response_url endpoint, and a Socket Mode WebSocket (apps.connections.open
-// and the socket itself). It is a real HTTP server (httptest) driven by the
+// chat.postEphemeral, conversations.open, users.info, views.*, files.info,
+// files.getUploadURLExternal, files.completeUploadExternal), the
+// response_url endpoint, file downloads and upload URLs, and a Socket Mode
+// WebSocket (apps.connections.open and the socket itself). It is a real HTTP server (httptest) driven by the
 // real slack-go client, keeps what it received for tests to inspect, checks
 // what Slack checks (tokens, single-use trigger ids, 50 blocks a message,
 // modal limits), and can answer 429 with Retry-After or 5xx on demand.
@@ -101,7 +102,12 @@ type Server struct {
 	envelopes map[string]chan json.RawMessage
 	conns     map[*websocket.Conn]*sync.Mutex
 	connected chan struct{}
-	changed   chan struct{} // closed and replaced on every accepted message or view
+	changed   chan struct{} // closed and replaced on every accepted message, view or upload
+
+	files     map[string]storedFile // shared by members, by id
+	downloads map[string]int
+	pending   map[string]*pending // upload URLs handed out, by file id
+	uploads   []Upload
 }
 
 // User is a workspace member as users.info describes them.
@@ -122,11 +128,16 @@ func New() *Server {
 		conns:     map[*websocket.Conn]*sync.Mutex{},
 		connected: make(chan struct{}, 16),
 		changed:   make(chan struct{}),
+		files:     map[string]storedFile{},
+		downloads: map[string]int{},
+		pending:   map[string]*pending{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
 	mux.HandleFunc("/socket", s.socket)
+	mux.HandleFunc("/files-pri/", s.download)
+	mux.HandleFunc("/upload/v1/", s.upload)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -190,7 +201,7 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-// Changed returns a channel closed at the next accepted message or view:
+// Changed returns a channel closed at the next accepted message, view or upload:
 // tests wait on it instead of sleeping.
 func (s *Server) Changed() <-chan struct{} {
 	s.mu.Lock()
@@ -307,6 +318,12 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.chat(w, method, form, now)
 	case "views.open", "views.push", "views.update", "views.publish":
 		s.view(w, method, js, now)
+	case "files.info":
+		s.filesInfo(w, form)
+	case "files.getUploadURLExternal":
+		s.uploadURL(w, form)
+	case "files.completeUploadExternal":
+		s.completeUpload(w, form, now)
 	case "apps.connections.open":
 		writeJSON(w, obj{"ok": true, "url": "ws" + strings.TrimPrefix(s.URL, "http") + "/socket"})
 	default:
