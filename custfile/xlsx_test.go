@@ -402,6 +402,7 @@ func zipBomb(t *testing.T) []byte {
 // syntheticXLSX is a workbook of n customers in the shape of syntheticCSV.
 func syntheticXLSX(tb testing.TB, n int) []byte {
 	x := excelize.NewFile()
+	defer x.Close() // the stream writer's temporary file
 	sw, err := x.NewStreamWriter("Sheet1")
 	must(tb, err)
 	must(tb, sw.SetRow("A1", []any{"Name", "Company", "Phone", "Email", "City", "Birthday"}))
