@@ -472,6 +472,9 @@ func TestUnhandledInput(t *testing.T) {
 		{"ReactionAdded", "application/json", `{"type":"event_callback","team_id":"T0FAKE","event_id":"EvR","event":{"type":"reaction_added","user":"UREP","reaction":"thumbsup"}}`, 200},
 		{"MadeUpEventType", "application/json", `{"type":"event_callback","team_id":"T0FAKE","event_id":"EvM","event":{"type":"never_heard_of_it"}}`, 200},
 		{"BotMessage", "application/json", `{"type":"event_callback","team_id":"T0FAKE","event_id":"EvB","event":{"type":"message","channel_type":"im","bot_id":"B1","text":"help"}}`, 200},
+		// The app's own upload to a DM comes back as a file_share from its bot user.
+		{"OwnFileShare", "application/json", `{"type":"event_callback","team_id":"T0FAKE","event_id":"EvOF","event":{"type":"message","subtype":"file_share","channel_type":"im","channel":"DUREP","user":"UBOT","text":"export","files":[{"id":"F1","name":"customers.csv","url_private_download":"http://127.0.0.1/x"}]}}`, 200},
+		{"FileChangedInDM", "application/json", `{"type":"event_callback","team_id":"T0FAKE","event_id":"EvFC","event":{"type":"message","subtype":"message_changed","channel_type":"im","channel":"DUREP","message":{"user":"UREP","text":"export","files":[{"id":"F1"}]}}}`, 200},
 		{"BrokenJSON", "application/json", `{"type":`, 400},
 		{"UnknownForm", formType, "hello=world", 400},
 		{"BrokenPayload", formType, "payload=%7Bnope", 400},
