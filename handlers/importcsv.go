@@ -37,7 +37,9 @@ func ImportReport(cat *Catalog, lang string, s *custfile.Summary) string {
 	if s.DryRun {
 		key = "imp_summary_would"
 	}
-	line(t(key, "rows", s.Rows, "source", importSource(t, s), "created", s.Created,
+	// count picks the plural of "new customers"; the other figures are
+	// worded so that no plural depends on them.
+	line(t(key, "count", s.Created, "rows", s.Rows, "source", importSource(t, s), "created", s.Created,
 		"updated", s.Updated, "unchanged", s.Unchanged, "same", s.SameInFile, "rejected", len(s.Rejected)))
 	var cols []string
 	for _, c := range s.Columns {

@@ -60,7 +60,7 @@ func TestImportInChat(t *testing.T) {
 	if rep.Error {
 		t.Fatalf("refused: %s", rep.Plain())
 	}
-	contains(t, rep.Plain(), "Checked pelanggan.csv", "would add 1 new", "update 1", `"not a phone" is not a phone number`, "Import now? 1 new, 1 updated.")
+	contains(t, rep.Plain(), "Checked pelanggan.csv", "Would add 1 new customer,", "update 1", `"not a phone" is not a phone number`, "Import now? 1 new, 1 updated.")
 	if n := f.count(); n != 1 {
 		t.Fatalf("the check wrote: %d customers", n)
 	}
@@ -80,7 +80,7 @@ func TestImportInChat(t *testing.T) {
 		if rep.Error {
 			t.Fatalf("refused: %s", rep.Plain())
 		}
-		contains(t, rep.Plain(), "Imported pelanggan.csv", "1 new customers", "1 updated")
+		contains(t, rep.Plain(), "Imported pelanggan.csv", "1 new customer,", "1 updated")
 		if len(progress) == 0 || !strings.Contains(progress[0], "Importing pelanggan.csv: 3 rows") {
 			t.Errorf("progress: %q", progress)
 		}
@@ -204,7 +204,7 @@ func TestImportInChatProgress(t *testing.T) {
 	var progress []string
 	rep := h.Handle(context.Background(), handlers.Request{Staff: f.admin, Text: "import", Progress: func(_ context.Context, s string) { progress = append(progress, s) },
 		Upload: &handlers.Upload{Name: "big.csv", Size: int64(len(data)), Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}})
-	contains(t, rep.Plain(), "would add 12000 new customers")
+	contains(t, rep.Plain(), "Would add 12000 new customers")
 	if strings.Join(progress, "|") != "5000 of 12000 customers done|10000 of 12000 customers done" {
 		t.Errorf("progress %q", progress)
 	}

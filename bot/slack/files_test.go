@@ -167,7 +167,7 @@ func TestFileImport(t *testing.T) {
 			ctx := context.Background()
 			file := f.fake.AddFile("UADMIN", "pelanggan.csv", "text/csv", []byte(customersCSV))
 			f.deliverEvent(mode.socket, "EvF1", share("UADMIN", "", "1.1", file))
-			checked := f.waitMessage("with the dry run", inChannel("DUADMIN", "Checked pelanggan.csv", "would add 2 new"))
+			checked := f.waitMessage("with the dry run", inChannel("DUADMIN", "Checked pelanggan.csv", "Would add 2 new"))
 			if n, _ := f.db.CountCustomers(ctx); n != 0 {
 				t.Fatalf("the dry run wrote %d customers", n)
 			}

@@ -20,7 +20,7 @@ func TestDocumentImport(t *testing.T) {
 	before := len(f.fake.Messages(admin))
 	f.post(&models.Update{Message: m})
 	checked := f.reply(admin, before)
-	if got := checked.Params["text"]; !strings.Contains(got, "Checked pelanggan.csv") || !strings.Contains(got, "would add 2 new") {
+	if got := checked.Params["text"]; !strings.Contains(got, "Checked pelanggan.csv") || !strings.Contains(got, "Would add 2 new") {
 		t.Fatalf("dry run reply %q", got)
 	}
 	if n, _ := f.db.CountCustomers(ctx); n != 0 {

@@ -29,8 +29,8 @@ func TestImportCommand(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"DryRun", []string{"import", "--dry-run", file}, []string{"Dry run", "would add 1 new customers", "line 3: \"bad\" is not a phone number"}, ""},
-		{"Import", []string{"import", file}, []string{"1 new customers", "One row rejected"}, ""},
+		{"DryRun", []string{"import", "--dry-run", file}, []string{"Dry run", "Would add 1 new customer,", "line 3: \"bad\" is not a phone number"}, ""},
+		{"Import", []string{"import", file}, []string{"1 new customer,", "One row rejected"}, ""},
 		{"AgainMatches", []string{"import", file}, []string{"0 new customers", "1 already up to date"}, ""},
 		{"Export", []string{"export"}, []string{"Siti Nurhaliza", "'+60123456789", "'=1+1"}, ""},
 		{"MissingFile", []string{"import"}, nil, "usage"},
