@@ -618,7 +618,7 @@ func TestDigestCommand(t *testing.T) {
 		t.Fatal(rep.Plain())
 	}
 	text := rep.Plain()
-	contains(t, text, "Digest for 2026-11-23", "Yesterday (2026-11-22)", "Aisyah: 1 calls, 0 visits, 2 sales, 1 new customers",
+	contains(t, text, "Digest for 2026-11-23", "Yesterday (2026-11-22)", "Aisyah: calls 1 · visits 0 · sales 2 · new customers 1",
 		"1 opened, 0 resolved", "Top customers by value", "1. Siti Nurhaliza: MYR 30,000.00", "High-value customers at risk", "Lost customers")
 	var img *handlers.Image
 	for _, b := range rep.Blocks {
