@@ -33,7 +33,7 @@ func (h *Handler) complaint(ctx context.Context, r *request) (Reply, error) {
 			if x.key != "product" {
 				return Reply{}, invalid("err_unknown_field", "key", x.key)
 			}
-			product = clip(strings.ToLower(x.value), 80)
+			product = clip(strings.Join(strings.Fields(x.value), " "), 80) // as typed; reports group spellings with crm.ProductKey
 		}
 		text = head
 	}

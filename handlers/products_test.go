@@ -103,7 +103,7 @@ func TestReportProducts(t *testing.T) {
 	})
 	t.Run("TypedCommandIsIndexed", func(t *testing.T) {
 		f.ok("complaint return Tan: leaks product=Water Pump")
-		contains(t, f.ok("report products 7d"), "water pump — 1")
+		contains(t, f.ok("report products 7d"), "Water Pump — 1")
 	})
 	t.Run("Refusals", func(t *testing.T) {
 		for _, line := range []string{"report products -1d", "report products soon", "report products 4000d"} {
@@ -180,7 +180,7 @@ func TestProductAlert(t *testing.T) {
 			t.Fatalf("alerts by recipient %v, want one each to the manager and the admin", keysOf(got))
 		}
 		rep := got["slack:U1"][0]
-		contains(t, rep.Plain(), "Repeated complaints: inverter", "3 complaints and returns about inverter in the last 30 days",
+		contains(t, rep.Plain(), "Repeated complaints: Inverter", "3 complaints and returns about Inverter in the last 30 days",
 			"the alert threshold is 3", "Complaints: 2", "Returns: 1", "Support calls: 1", "Open: 4", "Latest: #")
 		var cmds []string
 		for _, b := range rep.Buttons() {
