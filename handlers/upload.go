@@ -22,9 +22,6 @@ const (
 	MaxUploadBytes = 10 << 20
 	// stagedFor is how long a checked file waits for its Import button.
 	stagedFor = 24 * time.Hour
-	// uploadBatch is smaller than custfile's default so that a chat import
-	// reports progress every few thousand rows rather than once.
-	uploadBatch = 5000
 	// progressEvery spaces progress lines in chat.
 	progressEvery = 10 * time.Second
 )
@@ -71,7 +68,7 @@ func (h *Handler) importFile(ctx context.Context, r *request) (Reply, error) {
 		return Reply{}, err
 	}
 	sum, err := custfile.Import(ctx, st, file, custfile.Options{DryRun: true, Region: h.cfg.Region, Staff: r.Staff.ID,
-		Batch: uploadBatch, Progress: h.importProgress(ctx, r)})
+		Progress: h.importProgress(ctx, r)})
 	if err != nil {
 		return Reply{}, err
 	}
@@ -159,7 +156,7 @@ func (h *Handler) runStaged(ctx context.Context, r *request, st importStore, id 
 		r.Progress(ctx, t("imp_started", "file", clip(s.Name, 60), "rows", len(file.Rows)))
 	}
 	sum, err := custfile.Import(ctx, st, file, custfile.Options{Region: h.cfg.Region, Staff: r.Staff.ID,
-		Batch: uploadBatch, Progress: h.importProgress(ctx, r)})
+		Progress: h.importProgress(ctx, r)})
 	if err != nil {
 		return Reply{}, err
 	}

@@ -253,17 +253,3 @@ func (b *Bot) download(ctx context.Context, f slackgo.File) (io.ReadCloser, erro
 	}()
 	return pr, nil
 }
-
-// firstFileNote is the catalogue key of the note that only the first of
-// several shared files was read.
-const firstFileNote = "slack_first_file_only"
-
-// moreFilesNote returns the sentence saying only the first of count files
-// was read, or "" while the catalogue lacks it.
-func (b *Bot) moreFilesNote(lang, name string, count int) string {
-	s := b.h.T(lang, firstFileNote, "file", name, "count", count)
-	if s == firstFileNote {
-		return ""
-	}
-	return s
-}

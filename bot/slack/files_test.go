@@ -213,7 +213,7 @@ func TestFileShares(t *testing.T) {
 		{"IDOnlyAsksFilesInfo", share("UADMIN", "", "2.4", good.Stub()), "", "DUADMIN", "Checked list.csv"},
 		{"CaptionNotACommand", share("UADMIN", "from the fair", "2.5", good), "", "DUADMIN", "Checked list.csv"},
 		{"ExportCaptionIsACommand", share("UADMIN", "help", "2.6", good), "", "DUADMIN", "import"},
-		{"SeveralFilesFirstOnly", share("UADMIN", "", "2.7", good, second), "", "DUADMIN", "Checked list.csv"},
+		{"SeveralFilesFirstOnly", share("UADMIN", "", "2.7", good, second), "", "DUADMIN", "Only the first file, list.csv, was read"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -199,9 +199,7 @@ func (b *Bot) runRequest(ctx context.Context, src source, line string, files []s
 	}
 	rep := b.h.Handle(ctx, req)
 	if len(files) > 1 {
-		if note := b.moreFilesNote(b.h.LangOf(s), req.Upload.Name, len(files)); note != "" {
-			rep.Blocks = append(rep.Blocks, handlers.Block{Text: note})
-		}
+		rep.Blocks = append(rep.Blocks, handlers.Block{Text: b.h.T(b.h.LangOf(s), "slack_first_file_only", "file", req.Upload.Name, "count", len(files))})
 	}
 	if progressed.Load() {
 		src.responseURL = ""
