@@ -82,7 +82,7 @@ func TestSaveSegment(t *testing.T) {
 }
 
 // segDB is a database of CRMBOT_BENCH_CUSTOMERS (default 5,000: seeding
-// 100,000 takes about 8 minutes) customers shaped for segments: one in 20 in Kuala Lumpur, one in 50 high,
+// 100,000 takes about 11 minutes) customers shaped for segments: one in 20 in Kuala Lumpur, one in 50 high,
 // one in 7 middle, creation spread over 730 days, a birthday each, and
 // 1,000 sales of which a third are solar panels.
 var seg struct {
