@@ -241,6 +241,12 @@ func (s *Scheduler) computeCare(ctx context.Context, day string) (careList, erro
 // planCare computes the day's items and plans one delivery per owner and
 // group; planning again (after a crash) adds nothing twice.
 func (s *Scheduler) planCare(ctx context.Context, day string) (int, error) {
+	// Tiers first: the care lists read the high-value index.
+	if n, err := s.recomputeTiers(ctx, s.cfg.Now()); err != nil {
+		return 0, err
+	} else if n > 0 {
+		s.h.log.Info("daily run moved customers to their tier of today", "customers", n)
+	}
 	list, err := s.computeCare(ctx, day)
 	if err != nil {
 		return 0, err

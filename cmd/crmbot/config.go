@@ -38,10 +38,21 @@ type Config struct {
 	DigestAt          string        `envconfig:"CRM_DIGEST_AT" default:"08:30"`
 	QuietHours        string        `envconfig:"CRM_QUIET_HOURS" default:"21:00-08:00"`
 
+	// Value tiers (README, "Value tiers"); amounts in the region's currency.
+	TierHighSpend   float64 `envconfig:"CRM_TIER_HIGH_SPEND" default:"10000"`
+	TierMiddleSpend float64 `envconfig:"CRM_TIER_MIDDLE_SPEND" default:"2000"`
+	TierBigSale     float64 `envconfig:"CRM_TIER_BIG_SALE" default:"5000"`
+	TierRecentDays  int     `envconfig:"CRM_TIER_RECENT_DAYS" default:"90"`
+	TierLapsedDays  int     `envconfig:"CRM_TIER_LAPSED_DAYS" default:"365"`
+	TierFrequent    int     `envconfig:"CRM_TIER_FREQUENT_ORDERS" default:"5"`
+	// Complaints and returns about one product within 30 days that alert the managers.
+	ProductAlertAt int `envconfig:"CRM_PRODUCT_ALERT_AT" default:"3"`
+
 	// Derived by load.
 	Location             *time.Location `ignored:"true"`
 	AdminIDs             []crm.Identity `ignored:"true"`
 	QuietStart, QuietEnd string         `ignored:"true"`
+	Tiers                crm.TierRules  `ignored:"true"`
 }
 
 // loadConfig reads the environment through lookup and checks every value,
@@ -95,6 +106,12 @@ func loadConfig() (*Config, error) {
 		}
 		c.AdminIDs = append(c.AdminIDs, crm.Identity(a))
 	}
+	if err := c.tiers(); err != nil {
+		return nil, err
+	}
+	if c.ProductAlertAt < 1 {
+		return nil, fmt.Errorf("CRM_PRODUCT_ALERT_AT: %d cannot alert; use a count of at least 1, e.g. 3", c.ProductAlertAt)
+	}
 	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
 		return nil, errors.New("SLACK_APP_TOKEN: an app-level token starts with xapp-")
 	}
@@ -108,6 +125,34 @@ func loadConfig() (*Config, error) {
 		return nil, errors.New("TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so forged updates are refused")
 	}
 	return &c, nil
+}
+
+// tiers checks the tier thresholds and turns them into rules.
+func (c *Config) tiers() error {
+	switch {
+	case !(c.TierMiddleSpend > 0):
+		return fmt.Errorf("CRM_TIER_MIDDLE_SPEND: %v is not an amount above 0, e.g. 2000", c.TierMiddleSpend)
+	case !(c.TierHighSpend > c.TierMiddleSpend):
+		return fmt.Errorf("CRM_TIER_HIGH_SPEND: %v must be above CRM_TIER_MIDDLE_SPEND (%v), e.g. 10000", c.TierHighSpend, c.TierMiddleSpend)
+	case !(c.TierBigSale > 0):
+		return fmt.Errorf("CRM_TIER_BIG_SALE: %v is not an amount above 0, e.g. 5000", c.TierBigSale)
+	case c.TierRecentDays < 1:
+		return fmt.Errorf("CRM_TIER_RECENT_DAYS: %d is not a number of days, e.g. 90", c.TierRecentDays)
+	case c.TierLapsedDays <= c.TierRecentDays:
+		return fmt.Errorf("CRM_TIER_LAPSED_DAYS: %d must be more than CRM_TIER_RECENT_DAYS (%d), e.g. 365", c.TierLapsedDays, c.TierRecentDays)
+	case c.TierFrequent < 3:
+		return fmt.Errorf("CRM_TIER_FREQUENT_ORDERS: %d must be 3 or more (two orders already score as returning), e.g. 5", c.TierFrequent)
+	}
+	day := 24 * time.Hour
+	c.Tiers = crm.TierRules{
+		HighSpend:   handlers.RegionAmount(c.Region, c.TierHighSpend),
+		MiddleSpend: handlers.RegionAmount(c.Region, c.TierMiddleSpend),
+		BigSale:     handlers.RegionAmount(c.Region, c.TierBigSale),
+		Recent:      time.Duration(c.TierRecentDays) * day,
+		Lapsed:      time.Duration(c.TierLapsedDays) * day,
+		Frequent:    c.TierFrequent,
+	}
+	return nil
 }
 
 func kindName(goType string) string {

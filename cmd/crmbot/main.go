@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	h, err := handlers.New(handlers.Config{
 		Store: db, Catalog: cat, Logger: log, Location: cfg.Location, Region: cfg.Region,
-		Language: cfg.Language, DigestAt: cfg.DigestAt, Observe: metrics.observe,
+		Language: cfg.Language, DigestAt: cfg.DigestAt, Tiers: cfg.Tiers, Observe: metrics.observe,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crmbot/crmbot/crm"
 )
 
 // setEnv points crmbot at a fresh data folder and a free port.
@@ -104,6 +106,11 @@ func TestBadConfig(t *testing.T) {
 		{"DigestAt", "CRM_DIGEST_AT", "8.30am", "CRM_DIGEST_AT"},
 		{"QuietHours", "CRM_QUIET_HOURS", "night", "CRM_QUIET_HOURS"},
 		{"Admins", "CRM_ADMINS", "bob", "CRM_ADMINS"},
+		{"TierSpendNotANumber", "CRM_TIER_HIGH_SPEND", "lots", "CRM_TIER_HIGH_SPEND"},
+		{"TierHighBelowMiddle", "CRM_TIER_HIGH_SPEND", "1000", "CRM_TIER_HIGH_SPEND"},
+		{"TierLapsedBeforeRecent", "CRM_TIER_LAPSED_DAYS", "30", "CRM_TIER_LAPSED_DAYS"},
+		{"TierFrequentTooLow", "CRM_TIER_FREQUENT_ORDERS", "1", "CRM_TIER_FREQUENT_ORDERS"},
+		{"ProductAlertZero", "CRM_PRODUCT_ALERT_AT", "0", "CRM_PRODUCT_ALERT_AT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,5 +166,31 @@ func TestHTTPAndShutdown(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("crmbot did not stop while its console waited for input")
+	}
+}
+
+// TestTierConfig: tier thresholds are read in the region's money and days.
+func TestTierConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want crm.TierRules
+	}{
+		{"Defaults", nil, crm.DefaultTierRules},
+		{"Rupiah", []string{"CRM_REGION", "ID", "CRM_TIER_HIGH_SPEND", "150000000", "CRM_TIER_MIDDLE_SPEND", "30000000", "CRM_TIER_BIG_SALE", "75000000",
+			"CRM_TIER_RECENT_DAYS", "60", "CRM_TIER_LAPSED_DAYS", "180", "CRM_TIER_FREQUENT_ORDERS", "4"},
+			crm.TierRules{HighSpend: 150000000, MiddleSpend: 30000000, BigSale: 75000000, Recent: 60 * 24 * time.Hour, Lapsed: 180 * 24 * time.Hour, Frequent: 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env...)
+			c, err := loadConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Tiers != tt.want {
+				t.Errorf("tiers %+v, want %+v", c.Tiers, tt.want)
+			}
+		})
 	}
 }

@@ -13,6 +13,8 @@ import (
 // sends each delivery (docs/scheduler.md).
 func (w *wiring) startScheduler(ctx context.Context) error {
 	host, _ := os.Hostname()
+	limits := handlers.DefaultThresholds
+	limits.ProductComplaints = w.cfg.ProductAlertAt
 	s, err := w.h.NewScheduler(handlers.SchedulerConfig{
 		Store:      w.db,
 		Deliver:    w.deliver,
@@ -20,7 +22,7 @@ func (w *wiring) startScheduler(ctx context.Context) error {
 		Interval:   w.cfg.SchedulerInterval,
 		QuietStart: w.cfg.QuietStart,
 		QuietEnd:   w.cfg.QuietEnd,
-		Thresholds: handlers.DefaultThresholds,
+		Thresholds: limits,
 		Logger:     w.log,
 	})
 	if err != nil {
