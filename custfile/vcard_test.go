@@ -102,26 +102,18 @@ func TestReadVCardRejections(t *testing.T) {
 
 func TestImportVCard(t *testing.T) {
 	ctx := context.Background()
-	read := func(t *testing.T, name string) *custfile.File {
-		t.Helper()
-		f, err := custfile.Read(bytes.NewReader(mustReadFile(t, name)), custfile.ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
 	t.Run("AndroidMatchedByPhone", func(t *testing.T) {
 		db := MustOpenDB(t)
 		old := &crm.Customer{Name: "Siti N.", Phones: []string{"+60123456789"}}
 		must(t, db.CreateCustomer(ctx, old, false))
-		dry, err := custfile.Import(ctx, db, read(t, "android_21.vcf"), custfile.Options{DryRun: true})
+		dry, err := custfile.Import(ctx, db, readFixture(t, "android_21.vcf"), custfile.Options{DryRun: true})
 		if err != nil || dry.Created != 2 || dry.Updated != 1 || len(dry.Rejected) != 0 || count(t, db) != 1 {
 			t.Fatalf("dry run %+v %v", dry, err)
 		}
 		if ch := dry.Changes[0]; ch.Customer != old.ID || ch.Line != 23 || strings.Join(ch.Fields, ",") != "address,city" {
 			t.Errorf("change %+v", ch)
 		}
-		sum, err := custfile.Import(ctx, db, read(t, "android_21.vcf"), custfile.Options{})
+		sum, err := custfile.Import(ctx, db, readFixture(t, "android_21.vcf"), custfile.Options{})
 		if err != nil || sum.Created != 2 || sum.Updated != 1 || count(t, db) != 3 || sum.Format != "vcard" {
 			t.Fatalf("import %+v %v", sum, err)
 		}
@@ -133,7 +125,7 @@ func TestImportVCard(t *testing.T) {
 		if c.Name != "陈大文" || c.Company != "大文有限公司" || len(c.Phones) != 2 || c.Birthday != "1985-06-01" || !strings.Contains(c.Notes, "绿茶") {
 			t.Errorf("stored %+v", c)
 		}
-		if again, err := custfile.Import(ctx, db, read(t, "android_21.vcf"), custfile.Options{}); err != nil || again.Created != 0 || again.Unchanged != 3 {
+		if again, err := custfile.Import(ctx, db, readFixture(t, "android_21.vcf"), custfile.Options{}); err != nil || again.Created != 0 || again.Unchanged != 3 {
 			t.Errorf("second import %+v %v", again, err)
 		}
 	})
@@ -143,7 +135,7 @@ func TestImportVCard(t *testing.T) {
 			file    string
 			created int
 		}{{"iphone_30.vcf", 2}, {"v40.vcf", 2}} {
-			sum, err := custfile.Import(ctx, db, read(t, x.file), custfile.Options{})
+			sum, err := custfile.Import(ctx, db, readFixture(t, x.file), custfile.Options{})
 			if err != nil || sum.Created != x.created || len(sum.Rejected) != 0 {
 				t.Fatalf("%s: %+v %v", x.file, sum, err)
 			}

@@ -256,17 +256,9 @@ func TestReadXLSX(t *testing.T) {
 
 func TestImportXLSX(t *testing.T) {
 	ctx := context.Background()
-	read := func(t *testing.T, name string) *custfile.File {
-		t.Helper()
-		f, err := custfile.Read(bytes.NewReader(mustReadFile(t, name)), custfile.ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
 	t.Run("ChineseNumbersAndDates", func(t *testing.T) {
 		db := MustOpenDB(t)
-		sum, err := custfile.Import(ctx, db, read(t, "zh_customers.xlsx"), custfile.Options{})
+		sum, err := custfile.Import(ctx, db, readFixture(t, "zh_customers.xlsx"), custfile.Options{})
 		if err != nil || sum.Created != 3 || len(sum.Rejected) != 0 || sum.Format != "xlsx" || sum.Sheet != "客户" {
 			t.Fatalf("%+v %v", sum, err)
 		}
@@ -281,7 +273,7 @@ func TestImportXLSX(t *testing.T) {
 		db := MustOpenDB(t)
 		old := &crm.Customer{Name: "Siti N.", Phones: []string{"+60123456789"}}
 		must(t, db.CreateCustomer(ctx, old, false))
-		dry, err := custfile.Import(ctx, db, read(t, "ms_formula.xlsx"), custfile.Options{DryRun: true})
+		dry, err := custfile.Import(ctx, db, readFixture(t, "ms_formula.xlsx"), custfile.Options{DryRun: true})
 		if err != nil || dry.Created != 1 || dry.Updated != 1 || count(t, db) != 1 {
 			t.Fatalf("dry run %+v %v", dry, err)
 		}
@@ -291,7 +283,7 @@ func TestImportXLSX(t *testing.T) {
 		if r := dry.Rejected; len(r) != 1 || r[0].Line != 4 || r[0].Key != "imp_rej_phone" {
 			t.Errorf("rejected %+v, want row 4 imp_rej_phone", r)
 		}
-		sum, err := custfile.Import(ctx, db, read(t, "ms_formula.xlsx"), custfile.Options{})
+		sum, err := custfile.Import(ctx, db, readFixture(t, "ms_formula.xlsx"), custfile.Options{})
 		if err != nil || sum.Created != 1 || sum.Updated != 1 || count(t, db) != 2 {
 			t.Fatalf("import %+v %v", sum, err)
 		}
@@ -305,7 +297,7 @@ func TestImportXLSX(t *testing.T) {
 	})
 	t.Run("TitleRowLinesAreRows", func(t *testing.T) {
 		db := MustOpenDB(t)
-		sum, err := custfile.Import(ctx, db, read(t, "en_title_row.xlsx"), custfile.Options{})
+		sum, err := custfile.Import(ctx, db, readFixture(t, "en_title_row.xlsx"), custfile.Options{})
 		if err != nil || sum.Created != 2 {
 			t.Fatalf("%+v %v", sum, err)
 		}
@@ -444,4 +436,14 @@ func BenchmarkReadXLSX(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "MB-held")
 	runtime.KeepAlive(f)
+}
+
+// readFixture reads a file of testdata as an import would.
+func readFixture(t *testing.T, name string) *custfile.File {
+	t.Helper()
+	f, err := custfile.Read(bytes.NewReader(mustReadFile(t, name)), custfile.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
