@@ -1,0 +1,62 @@
+package crm_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crmbot/crmbot/crm"
+)
+
+// TestTier scores crafted purchase histories with the default rules:
+// recency, frequency and money 1 to 3 each (README, "Value tiers").
+func TestTier(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ago := func(days int) time.Time { return now.AddDate(0, 0, -days) }
+	myr := func(ringgit int64) map[string]int64 { return map[string]int64{"MYR": ringgit * 100} }
+	tests := []struct {
+		name string
+		s    crm.Stats
+		want crm.Tier
+	}{
+		{"NeverBought", crm.Stats{}, crm.TierNone},
+		{"OneSmallRecentSale", crm.Stats{Orders: 1, Spent: myr(500), Largest: 500_00, LastOrderAt: ago(3)}, crm.TierLow},
+		{"OneBigSaleIsOneOff", crm.Stats{Orders: 1, Spent: myr(6000), Largest: 6000_00, LastOrderAt: ago(3)}, crm.TierOneOff},
+		{"OneHugeSaleStaysOneOff", crm.Stats{Orders: 1, Spent: myr(12000), Largest: 12000_00, LastOrderAt: ago(3)}, crm.TierOneOff},
+		{"OneRecentSaleBelowBigScoresMiddle", crm.Stats{Orders: 1, Spent: myr(4999), Largest: 4999_00, LastOrderAt: ago(3)}, crm.TierMiddle},
+		{"FiveOrdersTenThousandRecent", crm.Stats{Orders: 5, Spent: myr(10000), Largest: 3000_00, LastOrderAt: ago(10)}, crm.TierHigh},
+		{"TwoBigOrdersRecent", crm.Stats{Orders: 2, Spent: myr(10000), Largest: 5000_00, LastOrderAt: ago(90)}, crm.TierHigh},
+		{"TwoBigOrdersPastRecent", crm.Stats{Orders: 2, Spent: myr(10000), Largest: 5000_00, LastOrderAt: ago(91)}, crm.TierMiddle},
+		{"TwoBigOrdersLapsed", crm.Stats{Orders: 2, Spent: myr(10000), Largest: 5000_00, LastOrderAt: ago(366)}, crm.TierMiddle},
+		{"ThreeSmallRecent", crm.Stats{Orders: 3, Spent: myr(300), Largest: 100_00, LastOrderAt: ago(5)}, crm.TierMiddle},
+		{"ThreeSmallThisYear", crm.Stats{Orders: 3, Spent: myr(300), Largest: 100_00, LastOrderAt: ago(200)}, crm.TierRepeat},
+		{"FiveSmallLapsed", crm.Stats{Orders: 5, Spent: myr(500), Largest: 100_00, LastOrderAt: ago(400)}, crm.TierRepeat},
+		{"TwoSmallLapsed", crm.Stats{Orders: 2, Spent: myr(200), Largest: 100_00, LastOrderAt: ago(400)}, crm.TierLow},
+		{"LargestCurrencyTotalCounts", crm.Stats{Orders: 4, Spent: map[string]int64{"MYR": 1500_00, "SGD": 2500_00}, Largest: 900_00, LastOrderAt: ago(30)}, crm.TierMiddle},
+		{"ManyCurrenciesNoneLarge", crm.Stats{Orders: 2, Spent: map[string]int64{"MYR": 1500_00, "SGD": 1500_00}, Largest: 900_00, LastOrderAt: ago(200)}, crm.TierLow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := crm.DefaultTierRules.Tier(tt.s, now); got != tt.want {
+				t.Errorf("tier %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTierRulesConfigured: thresholds other than the defaults move the
+// same history.
+func TestTierRulesConfigured(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	s := crm.Stats{Orders: 2, Spent: map[string]int64{"IDR": 40_000_000}, Largest: 20_000_000, LastOrderAt: now.AddDate(0, 0, -45)}
+	rupiah := crm.TierRules{HighSpend: 30_000_000, MiddleSpend: 5_000_000, BigSale: 15_000_000,
+		Recent: 60 * 24 * time.Hour, Lapsed: 180 * 24 * time.Hour, Frequent: 4}
+	if got := rupiah.Tier(s, now); got != crm.TierHigh {
+		t.Errorf("with rupiah thresholds: %s, want high", got)
+	}
+	if got := crm.DefaultTierRules.Tier(s, now); got != crm.TierHigh {
+		t.Errorf("with the defaults (IDR 40,000,000 counted as minor units above RM 10,000): %s, want high", got)
+	}
+	if got := rupiah.Tier(s, now.AddDate(0, 0, 20)); got != crm.TierMiddle {
+		t.Errorf("65 days after, past a 60-day recency: %s, want middle", got)
+	}
+}
