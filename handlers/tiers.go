@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -23,6 +24,12 @@ const tierSlack = 3
 // recomputes its customer's tier itself (RecordSale).
 func (s *Scheduler) recomputeTiers(ctx context.Context, now time.Time) (int, error) {
 	rules := s.h.cfg.Tiers
+	if changed, err := s.tierRulesChanged(ctx, now); err != nil || changed {
+		if err != nil {
+			return 0, err
+		}
+		return s.retierAll(ctx, now)
+	}
 	seen := map[crm.CustomerID]bool{}
 	moved := 0
 	for _, boundary := range []time.Duration{rules.Recent, rules.Lapsed} {
@@ -58,6 +65,63 @@ func (s *Scheduler) recomputeTiers(ctx context.Context, now time.Time) (int, err
 		}
 	}
 	return moved, nil
+}
+
+// tierRulesKey keeps the tier rules the tiers were last computed with.
+const tierRulesKey = "tier-rules"
+
+// tierRulesChanged reports whether the rules differ from those the stored
+// tiers were computed with (or none were recorded: a first run).
+func (s *Scheduler) tierRulesChanged(ctx context.Context, now time.Time) (bool, error) {
+	was, err := s.h.store.State(ctx, tierRulesKey, now)
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return string(was) != fmt.Sprintf("%+v", s.h.cfg.Tiers), nil
+}
+
+// customerWalker reads every customer (store.DB has it).
+type customerWalker interface {
+	EachCustomer(ctx context.Context, fn func(*crm.Customer) error) error
+}
+
+// retierAll recomputes every customer's tier: once on the first daily run,
+// and after the thresholds changed (CRM_TIER_*), so no customer keeps a
+// tier of the old rules. It reads each customer once, then writes only the
+// tiers that moved, after the walk (the embedded store serves one command
+// at a time). The rules are recorded last: a run cut short starts over.
+func (s *Scheduler) retierAll(ctx context.Context, now time.Time) (int, error) {
+	w, ok := s.h.store.(customerWalker)
+	if !ok {
+		return 0, nil
+	}
+	rules := s.h.cfg.Tiers
+	moves := map[crm.CustomerID]crm.Tier{}
+	err := w.EachCustomer(ctx, func(c *crm.Customer) error {
+		if c.Lost != nil {
+			return nil
+		}
+		if t := rules.Tier(c.Stats, now); t != c.Stats.Tier {
+			moves[c.ID] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retier: %w", err)
+	}
+	for id, t := range moves {
+		if err := s.h.store.SetTier(ctx, id, t); err != nil {
+			return 0, fmt.Errorf("retier %s: %w", id, err)
+		}
+	}
+	forever := now.AddDate(100, 0, 0)
+	if err := s.h.store.PutState(ctx, tierRulesKey, []byte(fmt.Sprintf("%+v", rules)), forever); err != nil {
+		return len(moves), err
+	}
+	return len(moves), nil
 }
 
 // RegionAmount converts an amount in the currency of region ("10000"

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/handlers"
 )
 
 // TestDailyTierRecompute: tiers that change with time alone move in the
@@ -69,5 +70,55 @@ func TestDailyTierRecompute(t *testing.T) {
 	}
 	if ids, err := w.db.HighValueCustomers(ctx); err != nil || len(ids) != 1 {
 		t.Errorf("high-value index after the run: %v %v, want Fresh only", ids, err)
+	}
+}
+
+// TestTierRulesChange: after the thresholds change, the next daily run
+// moves every customer to the tier of the new rules, once.
+func TestTierRulesChange(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, at("2026-11-20", "10:00"))
+	c := &crm.Customer{Name: "Regular", Phones: []string{"+60111111131"}, Owner: w.rep.ID, CreatedAt: w.clock.Now()}
+	if err := w.db.CreateCustomer(ctx, c, false); err != nil {
+		t.Fatal(err)
+	}
+	// Two orders of RM 3,000: 3 + 2 + 2 = 7, middle; with high spend from
+	// RM 5,000 the money scores 3 and the customer is high.
+	w.as(w.rep, "sale Regular: 3000 MYR generator card")
+	w.as(w.rep, "sale Regular: 3000 MYR generator card")
+	tier := func() crm.Tier {
+		t.Helper()
+		got, err := w.db.Customer(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Stats.Tier
+	}
+	daily := func(day string, h *handlers.Handler) {
+		t.Helper()
+		w.clock.Set(at(day, "08:31"))
+		tick(t, w.scheduler(h, w.db, newFake().deliverers(), "a"))
+	}
+	daily("2026-11-21", w.h)
+	if got := tier(); got != crm.TierMiddle {
+		t.Fatalf("with the default rules: %s, want middle", got)
+	}
+	cat, err := handlers.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := crm.DefaultTierRules
+	rules.HighSpend = 5000_00
+	lower, err := handlers.New(handlers.Config{Store: w.db, Catalog: cat, Now: w.clock.Now, Location: kl, DigestAt: "08:30", Tiers: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily("2026-11-22", lower)
+	if got := tier(); got != crm.TierHigh {
+		t.Errorf("after high spend was lowered to RM 5,000: %s, want high", got)
+	}
+	daily("2026-11-23", w.h)
+	if got := tier(); got != crm.TierMiddle {
+		t.Errorf("back on the default rules: %s, want middle", got)
 	}
 }
