@@ -88,3 +88,19 @@ func TestCampaign(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignTagMidText: campaign= names one word; what follows it stays
+// part of the log's notes (and its follow-up) or the sale's product.
+func TestCampaignTagMidText(t *testing.T) {
+	f := newFixture(t)
+	f.ok("add Siti Nurhaliza 0123456789")
+	contains(t, f.ok("log Siti: called about panels campaign=raya-2026, follow up next week"), "Notes: called about panels")
+	if rs, err := f.db.OpenReminders(context.Background(), f.admin.ID); err != nil || len(rs) != 1 {
+		t.Errorf("follow-up after the campaign tag: %d reminders, %v; want 1", len(rs), err)
+	}
+	contains(t, f.ok("sale Siti: 1250 MYR campaign=Raya-2026 solar panel x3 card"), "Product: solar panel × 3", "Campaign: raya-2026")
+	c := f.customer("siti")
+	if c.Stats.CampaignResponses != 2 || c.Stats.LastCampaign != "raya-2026" {
+		t.Errorf("campaign responses %d, last %q; want 2, raya-2026", c.Stats.CampaignResponses, c.Stats.LastCampaign)
+	}
+}

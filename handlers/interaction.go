@@ -48,7 +48,9 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 			if x.key != "campaign" {
 				return Reply{}, invalid("err_unknown_field", "key", x.key)
 			}
-			campaign = clip(strings.ToLower(x.value), 60)
+			var rest string
+			campaign, rest = campaignValue(x.value)
+			head = strings.TrimSpace(head + " " + rest)
 		}
 		notes = head
 	}

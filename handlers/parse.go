@@ -53,6 +53,14 @@ func splitKV(s string) (head string, kvs []kv) {
 	return strings.Join(headWords, " "), kvs
 }
 
+// campaignValue splits a campaign= value: a campaign's name is one word
+// ("raya-2026"), so what follows it ("raya-2026, follow up next week")
+// belongs back to the text it was typed in.
+func campaignValue(v string) (name, rest string) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
+	return clip(strings.ToLower(strings.TrimRight(first, ",.;:!?")), 60), strings.TrimSpace(rest)
+}
+
 // customerRef is how the customer was named in a request.
 type customerRef struct{ text string }
 

@@ -93,17 +93,31 @@ func summarizeProducts(entries []crm.ProductComplaint) []productSummary {
 	return out
 }
 
-// commonest is the spelling used most; ties go to the one sorting first,
-// so every replica and every run names a product alike.
+// commonest picks the spelling typed most often; on a tie, one in mixed
+// case ("Water Pump") over one in capitals or small letters alone, then the
+// first in order, so the name shown does not depend on map order.
 func commonest(m map[string]int) string {
 	best, n := "", 0
 	for s, c := range m {
-		if c > n || c == n && s < best {
-			best, n = s, c
+		switch {
+		case c != n:
+			if c < n {
+				continue
+			}
+		case mixedCase(s) != mixedCase(best):
+			if !mixedCase(s) {
+				continue
+			}
+		case s > best:
+			continue
 		}
+		best, n = s, c
 	}
 	return best
 }
+
+// mixedCase reports whether s has both capital and small letters.
+func mixedCase(s string) bool { return strings.ToUpper(s) != s && strings.ToLower(s) != s }
 
 // numbers renders complaint numbers as "#18, #15, #12".
 func numbers(nos []crm.ComplaintNo) string {

@@ -291,3 +291,16 @@ func TestProductAlertOnceAcrossReplicasAndCrashes(t *testing.T) {
 		}
 	})
 }
+
+// TestReportProductsSpellingTie: three spellings typed once each; the one
+// in mixed case names the product, whatever the map order.
+func TestReportProductsSpellingTie(t *testing.T) {
+	f := newFixture(t)
+	f.ok("add Tan Ah Kow 0198765432")
+	f.ok("complaint return Tan: leaks product=WATER PUMP")
+	f.ok("complaint Tan: noisy product=water  pump")
+	f.ok("complaint return Tan: broken product=Water Pump")
+	for range 5 {
+		contains(t, f.ok("report products"), "1. Water Pump — 3")
+	}
+}

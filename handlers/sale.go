@@ -77,7 +77,9 @@ func (h *Handler) parseSale(s string) (*crm.Sale, error) {
 	for _, x := range kvs {
 		switch x.key {
 		case "campaign":
-			sale.Campaign = clip(strings.ToLower(x.value), 60)
+			var rest string
+			sale.Campaign, rest = campaignValue(x.value)
+			head = strings.TrimSpace(head + " " + rest)
 		default:
 			return nil, invalid("err_unknown_field", "key", x.key)
 		}
