@@ -303,4 +303,9 @@ func TestReportProductsSpellingTie(t *testing.T) {
 	for range 5 {
 		contains(t, f.ok("report products"), "1. Water Pump — 3")
 	}
+	// Two returns of four pumps sold in the period: a return rate of 50%.
+	f.ok("sale Tan: 800 MYR water pump x3 cash")
+	f.ok("sale Tan: 300 MYR Water  Pump cash")
+	f.ok("sale Tan: 100 MYR hose cash")
+	contains(t, f.ok("report products"), "Sold: 4", "Return rate: 50.0%")
 }
