@@ -2,10 +2,16 @@ package telegram_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/crmbot/crmbot/bot/telegram"
+	"github.com/crmbot/crmbot/bot/telegram/telegramtest"
 )
 
 // TestDocumentImport sends a customer list as a document: the bot
@@ -98,4 +104,65 @@ func TestDocumentExport(t *testing.T) {
 	if !strings.Contains(string(data), "Siti Nurhaliza") || !strings.HasPrefix(string(data), "\uFEFFid,name") {
 		t.Errorf("document %.80q", data)
 	}
+}
+
+// TestDocumentInParts: a document larger than DocPart is kept in state
+// parts, not in its outbox row; after failed sends and a restart the
+// recovery pass sends it whole, once, and the parts are gone.
+func TestDocumentInParts(t *testing.T) {
+	f := newFixture(t, func(c *telegram.Config) { c.DocPart = 100 })
+	ctx := context.Background()
+	for i, name := range []string{"Siti Nurhaliza", "Tan Ah Kow", "Ahmad Faizal"} {
+		f.addCustomer(name, fmt.Sprintf("+6012345678%d", i))
+	}
+	fail := telegramtest.Failure{Status: 500}
+	f.fake.FailNext("sendDocument", fail, fail, fail, fail)
+	f.post(textUpdate(admin, "/export"))
+	f.wait(func(s *telegramtest.Server) bool { return len(s.Calls("sendDocument")) == 4 })
+	f.halt()
+	if n := stateDocs(t, f, "tg:doc:"); n < 2 {
+		t.Fatalf("%d document parts in the store while the document waits, want several", n)
+	}
+	f.clock.Advance(time.Hour)
+	f.start()
+	if err := f.tr.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.idle()
+	sent := f.fake.Served("sendDocument")
+	if len(sent) != 1 {
+		t.Fatalf("document sent %d times, want once", len(sent))
+	}
+	var data string
+	for _, d := range sent[0].Files {
+		data = string(d)
+	}
+	if !strings.HasPrefix(data, "\uFEFFid,name") || !strings.Contains(data, "Ahmad Faizal") || !strings.Contains(data, "Tan Ah Kow") || len(data) <= 100 {
+		t.Errorf("document as sent (%d bytes): %.120q", len(data), data)
+	}
+	if n := stateDocs(t, f, "tg:doc:"); n != 0 {
+		t.Errorf("%d document parts left after sending", n)
+	}
+}
+
+// stateDocs counts the state documents whose key starts with prefix.
+func stateDocs(t *testing.T, f *fixture, prefix string) int {
+	t.Helper()
+	cur, err := f.db.Database().Collection("state").Find(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(context.Background(), &docs); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range docs {
+		if strings.HasPrefix(d.ID, prefix) {
+			n++
+		}
+	}
+	return n
 }

@@ -219,8 +219,14 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 				if err := t.markSent(context.WithoutCancel(ctx), j.id, ref); err != nil {
 					t.log.Warn("telegram: sent but not marked", "message", j.id, "err", err)
 				}
+				t.dropDocParts(j.msg)
 			}
 			return nil
+		}
+		if errors.Is(err, errDocGone) {
+			t.log.Error("telegram: document parts gone, given up", "message", j.id, "err", err)
+			t.markSent(context.WithoutCancel(ctx), j.id, "parts gone")
+			return err
 		}
 		if sctx.Err() != nil {
 			t.release(j, "stopped")
@@ -230,6 +236,7 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 			t.log.Error("telegram: message refused", "message", j.id, "chat", j.msg.Chat, "err", t.redact(err))
 			if j.id != "" {
 				t.markSent(context.WithoutCancel(ctx), j.id, "refused: "+t.redact(err))
+				t.dropDocParts(j.msg)
 			}
 			return err
 		}
@@ -262,6 +269,7 @@ func (t *Transport) retryLater(j *job, d time.Duration, cause error) {
 	if j.attempts+1 >= t.cfg.MaxAttempts {
 		t.log.Error("telegram: message undeliverable, given up", "message", j.id, "chat", j.msg.Chat, "attempts", j.attempts+1, "err", t.redact(cause))
 		t.markSent(ctx, j.id, "given up: "+t.redact(cause))
+		t.dropDocParts(j.msg)
 		return
 	}
 	if err := t.retry(ctx, j.id, t.now().Add(d), t.redact(cause)); err != nil {
@@ -349,9 +357,13 @@ func (t *Transport) send(ctx context.Context, m outMsg) (string, error) {
 		msg, err = t.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: m.Chat,
 			Photo:   &models.InputFileUpload{Filename: "image.png", Data: bytes.NewReader(m.PNG)},
 			Caption: m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
-	case m.Doc != nil:
+	case m.Doc != nil || m.DocParts > 0:
+		data, derr := t.docData(ctx, m)
+		if derr != nil {
+			return "", derr
+		}
 		msg, err = t.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: m.Chat,
-			Document: &models.InputFileUpload{Filename: m.DocName, Data: bytes.NewReader(m.Doc)},
+			Document: &models.InputFileUpload{Filename: m.DocName, Data: bytes.NewReader(data)},
 			Caption:  m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 	case m.Photo != "":
 		msg, err = t.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: m.Chat, Photo: &models.InputFileString{Data: m.Photo},
@@ -407,11 +419,16 @@ func (t *Transport) enqueue(ctx context.Context, prefix string, msgs []outMsg) e
 	now := t.now()
 	var jobs []*job
 	for i, m := range msgs {
-		body, err := json.Marshal(m)
+		id := prefix + "/" + strconv.Itoa(i)
+		kept, err := t.storeDocParts(ctx, id, m)
 		if err != nil {
 			return err
 		}
-		row := &crm.OutboxMessage{ID: prefix + "/" + strconv.Itoa(i), Platform: Platform, Chat: strconv.FormatInt(m.Chat, 10),
+		body, err := json.Marshal(kept)
+		if err != nil {
+			return err
+		}
+		row := &crm.OutboxMessage{ID: id, Platform: Platform, Chat: strconv.FormatInt(m.Chat, 10),
 			Body: body, CreatedAt: now, NextAt: now, Owner: t.cfg.Replica, LeaseTill: now.Add(t.cfg.Lease)}
 		err = t.store.Enqueue(ctx, row)
 		if crm.ErrorCode(err) == crm.ECONFLICT {
@@ -420,6 +437,8 @@ func (t *Transport) enqueue(ctx context.Context, prefix string, msgs []outMsg) e
 		if err != nil {
 			return fmt.Errorf("enqueue reply: %w", err)
 		}
+		// The job keeps the bytes in memory and knows the parts to drop.
+		m.DocParts, m.DocKey = kept.DocParts, kept.DocKey
 		jobs = append(jobs, &job{msg: m, id: row.ID, leaseTill: row.LeaseTill})
 	}
 	for _, j := range jobs {

@@ -86,6 +86,9 @@ type Config struct {
 	// MaxAttempts is how often an outbound message is tried before it is
 	// given up as undeliverable (logged as an error).
 	MaxAttempts int
+	// DocPart is the most bytes of a document kept inside its outbox row;
+	// a larger one is kept in parts of this size (default 4 MB).
+	DocPart int
 }
 
 func (c *Config) defaults() error {
@@ -107,6 +110,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Sleep == nil {
 		c.Sleep = sleep
+	}
+	if c.DocPart <= 0 {
+		c.DocPart = 4 << 20
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 25 * time.Second
