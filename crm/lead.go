@@ -113,8 +113,10 @@ func (c *Customer) IsProspect() bool {
 // counts more than a call, a call more than a message; notes are not
 // contacts), responses to campaigns, a follow-up planned, open complaints and
 // silence. It names the strongest reasons, up to three, strongest first; a
-// factor that moved nothing is not a reason. It reads c only.
-func ScoreLead(c *Customer, now time.Time) Lead {
+// factor that moved nothing is not a reason. It reads c, and reminded, which
+// says an open reminder about c exists (reminders are kept apart from the
+// customer): a follow-up set with a logged contact counts either way.
+func ScoreLead(c *Customer, now time.Time, reminded bool) Lead {
 	var rs []LeadReason
 	add := func(points int, key string, args ...any) {
 		if points != 0 {
@@ -128,7 +130,7 @@ func ScoreLead(c *Customer, now time.Time) Lead {
 
 	kinds := map[InteractionKind]int{}
 	contacts, points := 0, 0
-	planned := false
+	planned := reminded
 	for _, it := range c.Recent {
 		if it.FollowUpAt.After(now) {
 			planned = true

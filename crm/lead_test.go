@@ -57,7 +57,7 @@ func created(days int) func(*crm.Customer) {
 }
 
 func TestScoreLeadFactors(t *testing.T) {
-	base := crm.ScoreLead(prospect(), leadNow).Score
+	base := crm.ScoreLead(prospect(), leadNow, false).Score
 	// Each row's score compares with another row's (or the bare prospect's).
 	tests := []struct {
 		name    string
@@ -90,10 +90,10 @@ func TestScoreLeadFactors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := crm.ScoreLead(tt.c, leadNow).Score
+			got := crm.ScoreLead(tt.c, leadNow, false).Score
 			than := base
 			if tt.than != nil {
-				than = crm.ScoreLead(tt.than, leadNow).Score
+				than = crm.ScoreLead(tt.than, leadNow, false).Score
 			}
 			if c := compare(got, than); c != tt.compare {
 				t.Errorf("score %d against %d: compare %d, want %d", got, than, c, tt.compare)
@@ -131,7 +131,7 @@ func TestScoreLeadBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := crm.ScoreLead(tt.c, leadNow)
+			l := crm.ScoreLead(tt.c, leadNow, false)
 			if l.Score != tt.want || l.Band != tt.band {
 				t.Errorf("got %d %s, want %d %s (reasons %+v)", l.Score, l.Band, tt.want, tt.band, l.Reasons)
 			}
@@ -172,7 +172,7 @@ func TestScoreLeadReasons(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := crm.ScoreLead(tt.c, leadNow)
+			l := crm.ScoreLead(tt.c, leadNow, false)
 			var keys []string
 			for i, r := range l.Reasons {
 				keys = append(keys, r.Key)
@@ -217,6 +217,21 @@ func BenchmarkScoreLead(b *testing.B) {
 	c := prospect(source("referral"), contact(crm.KindVisit, 1), contact(crm.KindCall, 2), contact(crm.KindMessage, 3),
 		contact(crm.KindEmail, 40), followUp(2), campaign(2, "raya-2026"), complaints(1))
 	for b.Loop() {
-		crm.ScoreLead(c, leadNow)
+		crm.ScoreLead(c, leadNow, false)
+	}
+}
+
+// TestScoreLeadReminded: an open reminder about the prospect counts as a
+// planned follow-up, once, like one set with a logged contact.
+func TestScoreLeadReminded(t *testing.T) {
+	plain := crm.ScoreLead(prospect(), leadNow, false)
+	reminded := crm.ScoreLead(prospect(), leadNow, true)
+	if reminded.Score <= plain.Score {
+		t.Errorf("reminded %d, not above %d", reminded.Score, plain.Score)
+	}
+	both := crm.ScoreLead(prospect(followUp(3)), leadNow, true)
+	logged := crm.ScoreLead(prospect(followUp(3)), leadNow, false)
+	if both.Score != logged.Score {
+		t.Errorf("a reminder and a logged follow-up %d, the logged one alone %d: counted twice", both.Score, logged.Score)
 	}
 }

@@ -60,8 +60,18 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 	add("field_hobbies", strings.Join(c.Hobbies, ", "))
 	add("field_memberships", strings.Join(c.Memberships, ", "))
 	add("field_tier", t("tier_"+strings.ReplaceAll(string(c.Stats.Tier), "-", "_")))
+	// The viewer's open reminders about c: listed below, and a planned
+	// follow-up for the lead score.
+	var mine []crm.Reminder
+	if rs, err := h.store.OpenReminders(ctx, r.Staff.ID); err == nil {
+		for _, rm := range rs {
+			if rm.CustomerID == c.ID {
+				mine = append(mine, rm)
+			}
+		}
+	}
 	if c.IsProspect() {
-		add("field_lead", h.leadText(l, crm.ScoreLead(c, h.now())))
+		add("field_lead", h.leadText(l, crm.ScoreLead(c, h.now(), len(mine) > 0)))
 	}
 	if c.Stats.Orders > 0 {
 		add("field_orders", t("orders_spent", "count", c.Stats.Orders, "spent", spentText(c.Stats.Spent)))
@@ -97,16 +107,12 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 		b.Text = strings.Join(lines, "\n")
 		blocks = append(blocks, b)
 	}
-	if rs, err := h.store.OpenReminders(ctx, r.Staff.ID); err == nil {
+	if len(mine) > 0 {
 		var lines []string
-		for _, rm := range rs {
-			if rm.CustomerID == c.ID {
-				lines = append(lines, "• "+h.when(rm.DueAt)+": "+clip(rm.Text, 100))
-			}
+		for _, rm := range mine {
+			lines = append(lines, "• "+h.when(rm.DueAt)+": "+clip(rm.Text, 100))
 		}
-		if len(lines) > 0 {
-			blocks = append(blocks, Block{Heading: t("card_followups"), Text: strings.Join(lines, "\n")})
-		}
+		blocks = append(blocks, Block{Heading: t("card_followups"), Text: strings.Join(lines, "\n")})
 	}
 	ref := "#" + string(c.ID)
 	blocks = append(blocks, Block{Buttons: []Button{

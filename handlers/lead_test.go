@@ -31,6 +31,13 @@ func TestCardLeadScore(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
+	t.Run("ReminderIsAPlannedFollowUp", func(t *testing.T) {
+		f.ok("add Ong Bee Leng 011-3333 4444")
+		f.ok("remind Ong tomorrow: send the brochure")
+		if got, want := leadLine(f.ok("show Ong")), "Lead score: 40 (cold): a follow-up is planned."; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
 
 	f.now = f.now.Add(-20 * 24 * time.Hour)
 	f.ok("log call Siti: introduced the solar range")
