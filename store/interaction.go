@@ -25,6 +25,9 @@ func (db *DB) LogInteraction(ctx context.Context, it *crm.Interaction) error {
 		return err
 	}
 	it.ID = newID()
+	if err := db.indexCampaignResponse(ctx, keyCampaignLogs, it.Campaign, it.ID); err != nil {
+		return err
+	}
 	if _, err := db.interactions.InsertOne(ctx, interactionDoc{ID: it.ID, Interaction: *it}); err != nil {
 		return translate("insert interaction", err)
 	}

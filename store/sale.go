@@ -24,6 +24,9 @@ func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) 
 		return err
 	}
 	s.ID = newID()
+	if err := db.indexCampaignResponse(ctx, keyCampaignSales, s.Campaign, s.ID); err != nil {
+		return err
+	}
 	if _, err := db.sales.InsertOne(ctx, saleDoc{ID: s.ID, Sale: *s}); err != nil {
 		return translate("insert sale", err)
 	}
