@@ -257,20 +257,11 @@ func slackErr(code string) obj { return obj{"ok": false, "error": code} }
 func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	s.mu.Lock()
-	now := s.Now()
-	if q := s.failures[method]; len(q) > 0 {
-		f := q[0]
-		s.failures[method] = q[1:]
-		s.calls = append(s.calls, Call{Method: method, Status: f.status, At: now})
-		s.mu.Unlock()
-		if f.status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", strconv.Itoa(f.retryAfter))
-		}
-		http.Error(w, http.StatusText(f.status), f.status)
+	if s.failNext(w, method) {
 		return
 	}
-	s.calls = append(s.calls, Call{Method: method, Status: 200, At: now})
+	s.mu.Lock()
+	now := s.Now()
 	s.mu.Unlock()
 
 	form := url.Values{}
