@@ -183,8 +183,8 @@ func (h *Handler) productFields(lang string, p productSummary) []Field {
 
 // reportProducts lists the products named by complaints, returns and
 // support calls in the last days, most named first, reading one index
-// document per day. Sales are indexed by day but not by product, so a
-// return rate would mean reading every sale of the period: it is left out.
+// document per day, with units sold and the return rate when the period's
+// sales are few enough to read (unitsSold).
 func (h *Handler) reportProducts(ctx context.Context, r *request, days int) (Reply, error) {
 	ps, ok := h.store.(crm.ProductStore)
 	if !ok {
