@@ -77,3 +77,17 @@ type StateStore interface {
 	// DeleteState removes key; removing a missing key is not an error.
 	DeleteState(ctx context.Context, key string) error
 }
+
+// BlobStore keeps a payload of any size, such as a file waiting to be sent,
+// under a key until it is deleted or expires. A store splits what one of
+// its documents cannot hold (16 MB on MongoDB and the embedded store).
+type BlobStore interface {
+	// PutBlob stores data under key until expires, replacing what was there.
+	PutBlob(ctx context.Context, key string, data []byte, expires time.Time) error
+	// Blob returns the data under key. Returns ENOTFOUND when there is none,
+	// it expired before now, or a part of it is gone.
+	Blob(ctx context.Context, key string, now time.Time) ([]byte, error)
+	// DeleteBlob removes key and its parts; removing a missing key is not
+	// an error.
+	DeleteBlob(ctx context.Context, key string) error
+}

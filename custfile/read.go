@@ -125,6 +125,25 @@ func ParseField(s string) (Field, bool) {
 	return f, ok
 }
 
+// ParseMapping reads a mapping as people type it, in chat or after
+// --map: column titles to fields, "Tel Bimbit=phone, Remark=-", titles
+// optionally quoted. Read checks the titles and fields against the file.
+func ParseMapping(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, p := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.Trim(strings.TrimSpace(k), `"`)
+		if !ok || k == "" {
+			return nil, crm.Errorf(crm.EINVALID, "imp_err_mapping_form", "part", clip(strings.TrimSpace(p), 40))
+		}
+		m[k] = strings.TrimSpace(v)
+	}
+	return m, nil
+}
+
 // Column is one column of a file and the field it fills.
 type Column struct {
 	Header string

@@ -3,6 +3,7 @@ package custfile_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -194,6 +195,29 @@ func TestNeutralize(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			if got := custfile.Neutralize(tt.in); got != tt.want {
 				t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseMapping(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want map[string]string
+		code string
+	}{
+		{"Empty", "  ", nil, ""},
+		{"Pairs", "Tel Bimbit=phone, Remark=-", map[string]string{"Tel Bimbit": "phone", "Remark": "-"}, ""},
+		{"QuotedTitleWithDot", `"No. Telefon"=phone`, map[string]string{"No. Telefon": "phone"}, ""},
+		{"NoEquals", "Tel Bimbit", nil, crm.EINVALID},
+		{"NoTitle", "=phone", nil, crm.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := custfile.ParseMapping(tt.in)
+			if crm.ErrorCode(err) != tt.code || !maps.Equal(got, tt.want) {
+				t.Errorf("ParseMapping(%q) = %v, %v; want %v, code %q", tt.in, got, err, tt.want, tt.code)
 			}
 		})
 	}

@@ -51,7 +51,7 @@ func (h *Handler) importFile(ctx context.Context, r *request) (Reply, error) {
 		}
 		return Reply{}, invalid("imp_send_file", "mb", MaxUploadBytes>>20)
 	}
-	mapping, err := importMapping(strings.TrimSpace(strings.TrimPrefix(args, "--dry-run")))
+	mapping, err := custfile.ParseMapping(strings.TrimSpace(strings.TrimPrefix(args, "--dry-run")))
 	if err != nil {
 		return Reply{}, err
 	}
@@ -181,24 +181,6 @@ func (h *Handler) importProgress(ctx context.Context, r *request) func(done, tot
 			r.Progress(ctx, h.cat.T(r.lang, "imp_progress", "done", done, "total", total))
 		}
 	}
-}
-
-// importMapping reads "Tel Bimbit=phone, Remark=-" as column titles to
-// fields; custfile.Read checks the fields and titles.
-func importMapping(s string) (map[string]string, error) {
-	if s == "" {
-		return nil, nil
-	}
-	m := map[string]string{}
-	for _, p := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(p, "=")
-		k = strings.Trim(strings.TrimSpace(k), `"`)
-		if !ok || k == "" {
-			return nil, invalid("imp_err_mapping_form", "part", clip(strings.TrimSpace(p), 40))
-		}
-		m[k] = strings.TrimSpace(v)
-	}
-	return m, nil
 }
 
 func stagedID() (string, error) {

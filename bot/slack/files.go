@@ -27,11 +27,10 @@ import (
 const kindFile = "file"
 
 // Limits of files kept for upload. A file up to inlineFile travels inside
-// its outbox document; a larger one is kept in state documents of filePart
-// bytes each until it is sent. Nothing larger than maxFile is queued.
+// its outbox document; a larger one is kept as a blob of the store until it
+// is sent. Nothing larger than maxFile is queued.
 const (
 	inlineFile = 4 << 20
-	filePart   = 4 << 20
 	maxFile    = 64 << 20
 )
 
@@ -42,12 +41,12 @@ type outFile struct {
 	Comment string `json:"comment,omitempty"` // initial_comment: the document's caption
 	Alt     string `json:"alt,omitempty"`     // alt_txt of an image
 	Size    int    `json:"size"`
-	Data    []byte `json:"data,omitempty"`  // the bytes, when inline
-	Parts   int    `json:"parts,omitempty"` // else the number of state parts
+	Data    []byte `json:"data,omitempty"`   // the bytes, when inline
+	Stored  bool   `json:"stored,omitempty"` // else kept as the blob fileKey(id)
 }
 
-// errFileGone is a queued file whose parts are no longer in the store.
-var errFileGone = errors.New("slack: the file's stored parts are gone")
+// errFileGone is a queued file whose bytes are no longer in the store.
+var errFileGone = errors.New("slack: the file's stored bytes are gone")
 
 // replyFile is a file a reply carries.
 type replyFile struct {
@@ -117,12 +116,12 @@ func (b *Bot) queueFiles(ctx context.Context, idPrefix, channel, user string, fi
 		of := &outFile{Name: clip(f.name, 200), Type: f.typ, Comment: clip(escape(f.comment), 3000), Alt: clip(f.alt, 1000), Size: len(f.data)}
 		if len(f.data) <= inlineFile {
 			of.Data = f.data
-		} else if err := b.storeParts(ctx, id, f.data); err != nil {
+		} else if err := b.store.PutBlob(ctx, fileKey(id), f.data, b.now().Add(keep)); err != nil {
 			b.log.Error("slack file not queued", "id", id, "size", len(f.data), "err", err)
 			first = cmp.Or(first, err)
 			continue
 		} else {
-			of.Parts = (len(f.data) + filePart - 1) / filePart
+			of.Stored = true
 		}
 		// A microsecond apart: the file follows its message in the chat's order.
 		m := outMsg{Kind: kindFile, Channel: channel, User: user, File: of}
@@ -140,32 +139,16 @@ func randomID() string {
 	return hex.EncodeToString(r[:])
 }
 
-func partKey(id string, i int) string { return "slack:file:" + id + ":" + strconv.Itoa(i) }
-
-// storeParts keeps a large file's bytes in state documents until it is sent.
-func (b *Bot) storeParts(ctx context.Context, id string, data []byte) error {
-	expires := b.now().Add(keep)
-	for i := 0; i*filePart < len(data); i++ {
-		part := data[i*filePart : min((i+1)*filePart, len(data))]
-		if err := b.store.PutState(ctx, partKey(id, i), part, expires); err != nil {
-			return fmt.Errorf("store file part %d: %w", i, err)
-		}
-	}
-	return nil
-}
+func fileKey(id string) string { return "slack:file:" + id }
 
 // fileData returns a queued file's bytes.
 func (b *Bot) fileData(ctx context.Context, id string, f *outFile) ([]byte, error) {
-	if f.Parts == 0 {
+	if !f.Stored {
 		return f.Data, nil
 	}
-	data := make([]byte, 0, f.Size)
-	for i := range f.Parts {
-		part, err := b.store.State(ctx, partKey(id, i), b.now())
-		if err != nil {
-			return nil, fmt.Errorf("read file part %d: %w: %w", i, errFileGone, err)
-		}
-		data = append(data, part...)
+	data, err := b.store.Blob(ctx, fileKey(id), b.now())
+	if err != nil {
+		return nil, fmt.Errorf("read file: %w: %w", errFileGone, err)
 	}
 	if len(data) != f.Size {
 		return nil, fmt.Errorf("file of %d bytes, %d stored: %w", f.Size, len(data), errFileGone)
@@ -173,17 +156,15 @@ func (b *Bot) fileData(ctx context.Context, id string, f *outFile) ([]byte, erro
 	return data, nil
 }
 
-// dropParts forgets the stored parts of a file that was sent or refused.
-func (b *Bot) dropParts(id string, f *outFile) {
-	if f == nil || f.Parts == 0 {
+// dropFile forgets the stored bytes of a file that was sent or refused.
+func (b *Bot) dropFile(id string, f *outFile) {
+	if f == nil || !f.Stored {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for i := range f.Parts {
-		if err := b.store.DeleteState(ctx, partKey(id, i)); err != nil {
-			b.log.Warn("slack file part not deleted", "id", id, "part", i, "err", err)
-		}
+	if err := b.store.DeleteBlob(ctx, fileKey(id)); err != nil {
+		b.log.Warn("slack file not deleted", "id", id, "err", err)
 	}
 }
 

@@ -267,7 +267,7 @@ func (o *outbox) send(ctx context.Context, m crm.OutboxMessage) (time.Time, bool
 	b.log.Debug("slack send", "id", m.ID, "endpoint", endpoint, "err", err)
 	if err == nil {
 		o.mark(m, ref)
-		b.dropParts(m.ID, msg.File)
+		b.dropFile(m.ID, msg.File)
 		return time.Time{}, true
 	}
 	var rl *slackgo.RateLimitedError
@@ -294,7 +294,7 @@ func (o *outbox) send(ctx context.Context, m crm.OutboxMessage) (time.Time, bool
 	// person's DM; blocks Slack refuses fall back to plain text.
 	b.log.Warn("slack refused a message", "endpoint", endpoint, "id", m.ID, "err", err)
 	o.mark(m, "failed:"+clip(err.Error(), 80))
-	b.dropParts(m.ID, msg.File)
+	b.dropFile(m.ID, msg.File)
 	switch {
 	case msg.Kind == kindResponse && msg.User != "":
 		o.enqueue(ctx, m.ID+":dm", outMsg{Kind: kindPost, Channel: msg.User, Text: msg.Text, Blocks: msg.Blocks})

@@ -31,6 +31,7 @@ type Store interface {
 	crm.InboxStore
 	crm.OutboxStore
 	crm.StateStore
+	crm.BlobStore
 	EnsureStaff(ctx context.Context, s *crm.Staff) (*crm.Staff, error)
 	OpenReminders(ctx context.Context, staff crm.StaffID) ([]crm.Reminder, error)
 	Customer(ctx context.Context, id crm.CustomerID) (*crm.Customer, error)

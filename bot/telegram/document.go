@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,62 +59,49 @@ func (t *Transport) download(ctx context.Context, fileID string) (io.ReadCloser,
 	}{io.LimitReader(resp.Body, maxDownload+1), resp.Body}, nil
 }
 
-// A document larger than Config.DocPart is not kept inside its outbox row
+// A document larger than Config.DocInline is not kept inside its outbox row
 // (the store caps a document at 16 MB, and the row is read by every
-// recovery pass) but in state parts of that size, until it is sent or
-// given up; docKeep outlasts every retry.
+// recovery pass) but as a blob of the store, until it is sent or given up;
+// docKeep outlasts every retry.
 const docKeep = 7 * 24 * time.Hour
 
-// errDocGone is a queued document whose parts are no longer in the store.
-var errDocGone = errors.New("telegram: the document's stored parts are gone")
+// errDocGone is a queued document whose blob is no longer in the store.
+var errDocGone = errors.New("telegram: the document's stored bytes are gone")
 
-// storeDocParts returns m as its outbox row keeps it: with a large document
-// moved to state parts under the row's id.
-func (t *Transport) storeDocParts(ctx context.Context, id string, m outMsg) (outMsg, error) {
-	size := t.cfg.DocPart
-	if len(m.Doc) <= size {
+// storeDoc returns m as its outbox row keeps it: a large document moved to
+// a blob under the row's id.
+func (t *Transport) storeDoc(ctx context.Context, id string, m outMsg) (outMsg, error) {
+	if len(m.Doc) <= t.cfg.DocInline {
 		return m, nil
 	}
-	expires := t.now().Add(docKeep)
-	for i := 0; i*size < len(m.Doc); i++ {
-		part := m.Doc[i*size : min((i+1)*size, len(m.Doc))]
-		if err := t.store.PutState(ctx, docPartKey(id, i), part, expires); err != nil {
-			return m, fmt.Errorf("store document part %d: %w", i, err)
-		}
-		m.DocParts = i + 1
+	key := "tg:doc:" + id
+	if err := t.store.PutBlob(ctx, key, m.Doc, t.now().Add(docKeep)); err != nil {
+		return m, fmt.Errorf("store document: %w", err)
 	}
-	m.Doc, m.DocKey = nil, id
+	m.Doc, m.DocBlob = nil, key
 	return m, nil
 }
 
-// docData returns a message's document, reading its parts if it has them.
+// docData returns a message's document, from its blob if it has one.
 func (t *Transport) docData(ctx context.Context, m outMsg) ([]byte, error) {
-	if m.Doc != nil {
+	if m.Doc != nil || m.DocBlob == "" {
 		return m.Doc, nil
 	}
-	var data []byte
-	for i := range m.DocParts {
-		part, err := t.store.State(ctx, docPartKey(m.DocKey, i), t.now())
-		if err != nil {
-			return nil, fmt.Errorf("read document part %d: %w: %w", i, errDocGone, err)
-		}
-		data = append(data, part...)
+	data, err := t.store.Blob(ctx, m.DocBlob, t.now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errDocGone, err)
 	}
 	return data, nil
 }
 
-// dropDocParts forgets the parts of a document that was sent or given up.
-func (t *Transport) dropDocParts(m outMsg) {
-	if m.DocParts == 0 || m.DocKey == "" {
+// dropDoc forgets the blob of a document that was sent or given up.
+func (t *Transport) dropDoc(m outMsg) {
+	if m.DocBlob == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for i := range m.DocParts {
-		if err := t.store.DeleteState(ctx, docPartKey(m.DocKey, i)); err != nil {
-			t.log.Warn("telegram: document part not deleted", "message", m.DocKey, "part", i, "err", err)
-		}
+	if err := t.store.DeleteBlob(ctx, m.DocBlob); err != nil {
+		t.log.Warn("telegram: document not deleted", "blob", m.DocBlob, "err", err)
 	}
 }
-
-func docPartKey(id string, i int) string { return "tg:doc:" + id + ":" + strconv.Itoa(i) }

@@ -106,11 +106,11 @@ func TestDocumentExport(t *testing.T) {
 	}
 }
 
-// TestDocumentInParts: a document larger than DocPart is kept in state
-// parts, not in its outbox row; after failed sends and a restart the
+// TestDocumentInParts: a document larger than DocInline is kept as a blob
+// in state parts, not in its outbox row; after failed sends and a restart the
 // recovery pass sends it whole, once, and the parts are gone.
 func TestDocumentInParts(t *testing.T) {
-	f := newFixture(t, func(c *telegram.Config) { c.DocPart = 100 })
+	f := newFixture(t, func(c *telegram.Config) { c.DocInline = 100 })
 	ctx := context.Background()
 	for i, name := range []string{"Siti Nurhaliza", "Tan Ah Kow", "Ahmad Faizal"} {
 		f.addCustomer(name, fmt.Sprintf("+6012345678%d", i))

@@ -30,11 +30,10 @@ type outMsg struct {
 	Voice   string       `json:"voice,omitempty"` // a file_id to play again
 	Doc     []byte       `json:"doc,omitempty"`   // a file to upload as a document
 	DocName string       `json:"docName,omitempty"`
-	// DocParts, when set, says Doc was too large for its outbox row and is
-	// kept in that many state parts under DocKey (document.go).
-	DocParts int    `json:"docParts,omitempty"`
-	DocKey   string `json:"docKey,omitempty"`
-	Caption  string `json:"caption,omitempty"`
+	// DocBlob, when set, says Doc was too large for its outbox row and is
+	// kept in the store as the blob of that key (document.go).
+	DocBlob string `json:"docBlob,omitempty"`
+	Caption string `json:"caption,omitempty"`
 }
 
 // kbButton is one inline-keyboard button with its callback data.

@@ -219,13 +219,13 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 				if err := t.markSent(context.WithoutCancel(ctx), j.id, ref); err != nil {
 					t.log.Warn("telegram: sent but not marked", "message", j.id, "err", err)
 				}
-				t.dropDocParts(j.msg)
+				t.dropDoc(j.msg)
 			}
 			return nil
 		}
 		if errors.Is(err, errDocGone) {
-			t.log.Error("telegram: document parts gone, given up", "message", j.id, "err", err)
-			t.markSent(context.WithoutCancel(ctx), j.id, "parts gone")
+			t.log.Error("telegram: document gone, given up", "message", j.id, "err", err)
+			t.markSent(context.WithoutCancel(ctx), j.id, "document gone")
 			return err
 		}
 		if sctx.Err() != nil {
@@ -236,7 +236,7 @@ func (t *Transport) deliverJob(ctx context.Context, j *job) error {
 			t.log.Error("telegram: message refused", "message", j.id, "chat", j.msg.Chat, "err", t.redact(err))
 			if j.id != "" {
 				t.markSent(context.WithoutCancel(ctx), j.id, "refused: "+t.redact(err))
-				t.dropDocParts(j.msg)
+				t.dropDoc(j.msg)
 			}
 			return err
 		}
@@ -269,7 +269,7 @@ func (t *Transport) retryLater(j *job, d time.Duration, cause error) {
 	if j.attempts+1 >= t.cfg.MaxAttempts {
 		t.log.Error("telegram: message undeliverable, given up", "message", j.id, "chat", j.msg.Chat, "attempts", j.attempts+1, "err", t.redact(cause))
 		t.markSent(ctx, j.id, "given up: "+t.redact(cause))
-		t.dropDocParts(j.msg)
+		t.dropDoc(j.msg)
 		return
 	}
 	if err := t.retry(ctx, j.id, t.now().Add(d), t.redact(cause)); err != nil {
@@ -357,7 +357,7 @@ func (t *Transport) send(ctx context.Context, m outMsg) (string, error) {
 		msg, err = t.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: m.Chat,
 			Photo:   &models.InputFileUpload{Filename: "image.png", Data: bytes.NewReader(m.PNG)},
 			Caption: m.Caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
-	case m.Doc != nil || m.DocParts > 0:
+	case m.Doc != nil || m.DocBlob != "":
 		data, derr := t.docData(ctx, m)
 		if derr != nil {
 			return "", derr
@@ -420,7 +420,7 @@ func (t *Transport) enqueue(ctx context.Context, prefix string, msgs []outMsg) e
 	var jobs []*job
 	for i, m := range msgs {
 		id := prefix + "/" + strconv.Itoa(i)
-		kept, err := t.storeDocParts(ctx, id, m)
+		kept, err := t.storeDoc(ctx, id, m)
 		if err != nil {
 			return err
 		}
@@ -437,8 +437,8 @@ func (t *Transport) enqueue(ctx context.Context, prefix string, msgs []outMsg) e
 		if err != nil {
 			return fmt.Errorf("enqueue reply: %w", err)
 		}
-		// The job keeps the bytes in memory and knows the parts to drop.
-		m.DocParts, m.DocKey = kept.DocParts, kept.DocKey
+		// The job keeps the bytes in memory and knows the blob to drop.
+		m.DocBlob = kept.DocBlob
 		jobs = append(jobs, &job{msg: m, id: row.ID, leaseTill: row.LeaseTill})
 	}
 	for _, j := range jobs {

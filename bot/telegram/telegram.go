@@ -35,6 +35,7 @@ type Store interface {
 	crm.OutboxStore
 	crm.LeaseStore
 	crm.StateStore
+	crm.BlobStore
 }
 
 // Platform names, as in identities and outbox rows.
@@ -86,9 +87,9 @@ type Config struct {
 	// MaxAttempts is how often an outbound message is tried before it is
 	// given up as undeliverable (logged as an error).
 	MaxAttempts int
-	// DocPart is the most bytes of a document kept inside its outbox row;
-	// a larger one is kept in parts of this size (default 4 MB).
-	DocPart int
+	// DocInline is the most bytes of a document kept inside its outbox row;
+	// a larger one is kept as a blob in the store (default 4 MB).
+	DocInline int
 }
 
 func (c *Config) defaults() error {
@@ -111,8 +112,8 @@ func (c *Config) defaults() error {
 	if c.Sleep == nil {
 		c.Sleep = sleep
 	}
-	if c.DocPart <= 0 {
-		c.DocPart = 4 << 20
+	if c.DocInline <= 0 {
+		c.DocInline = 4 << 20
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 25 * time.Second

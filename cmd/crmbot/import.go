@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/custfile"
@@ -31,15 +30,15 @@ func runImport(ctx context.Context, cfg *Config, args []string, stdout, stderr i
 	if fs.NArg() != 1 {
 		return errors.New("usage: crmbot import [--dry-run] [--encoding gbk] [--map \"Title=field,...\"] FILE")
 	}
-	m, err := parseMapping(*mapping)
-	if err != nil {
-		return err
-	}
 	cat, err := handlers.NewCatalog()
 	if err != nil {
 		return err
 	}
 	say := func(err error) error { return sentence(cat, cfg.Language, err) }
+	m, err := custfile.ParseMapping(*mapping)
+	if err != nil {
+		return say(err)
+	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
@@ -96,22 +95,6 @@ func runExport(ctx context.Context, cfg *Config, args []string, stdout, stderr i
 		fmt.Fprintln(stderr, cat.T(cfg.Language, "exp_done", "count", n, "file", name))
 	}
 	return nil
-}
-
-// parseMapping reads "Title=field,Other=-".
-func parseMapping(s string) (map[string]string, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	m := map[string]string{}
-	for _, p := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("--map wants Title=field pairs separated by commas, got %q", p)
-		}
-		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	}
-	return m, nil
 }
 
 // sentence turns a domain error into its catalogue sentence.
