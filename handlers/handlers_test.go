@@ -43,6 +43,12 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureIn(tb, "MY")
+}
+
+// newFixtureIn is a fixture for a business in region (CRM_REGION).
+func newFixtureIn(tb testing.TB, region string) *fixture {
+	tb.Helper()
 	db, err := server.Use(context.Background(), fmt.Sprintf("h%d", dbSeq.Add(1)))
 	if err != nil {
 		tb.Fatal(err)
@@ -53,7 +59,7 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	f.h, err = handlers.New(handlers.Config{Store: db, Catalog: cat, Now: func() time.Time { return f.now },
-		Location: kl, Region: "MY", Language: "en", DigestAt: "08:30"})
+		Location: kl, Region: region, Language: "en", DigestAt: "08:30"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -204,6 +204,10 @@ func scale(cur string) int {
 	return sc
 }
 
+// money shows an amount the way the business's region writes it. Every
+// amount a reply shows goes through here.
+func (h *Handler) money(m crm.Money) string { return formatMoney(m) }
+
 // formatMoney shows an amount as "MYR 1,250.00".
 func formatMoney(m crm.Money) string {
 	sc := scale(m.Currency)
