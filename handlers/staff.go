@@ -96,11 +96,18 @@ func (h *Handler) invite(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.CreateInvite(ctx, inv); err != nil {
 		return Reply{}, err
 	}
-	b := Block{Text: h.cat.T(r.lang, "invite_created", "code", code, "role", h.cat.T(r.lang, "role_"+string(role)), "expires", h.when(inv.ExpiresAt))}
+	var links []string
 	if h.cfg.InviteLinks != nil {
-		for _, l := range h.cfg.InviteLinks(code) {
-			b.Fields = append(b.Fields, Field{Label: h.cat.T(r.lang, "field_link"), Value: l})
-		}
+		links = h.cfg.InviteLinks(code)
+	}
+	// The sentence speaks of a link only when there is one to open.
+	key := "invite_created"
+	if len(links) == 0 {
+		key = "invite_created_nolink"
+	}
+	b := Block{Text: h.cat.T(r.lang, key, "code", code, "role", h.cat.T(r.lang, "role_"+string(role)), "expires", h.when(inv.ExpiresAt))}
+	for _, l := range links {
+		b.Fields = append(b.Fields, Field{Label: h.cat.T(r.lang, "field_link"), Value: l})
 	}
 	return Reply{Blocks: []Block{b}}, nil
 }

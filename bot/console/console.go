@@ -24,7 +24,11 @@ const Identity crm.Identity = "console:local"
 
 // Console reads requests and writes replies.
 type Console struct {
-	mu     sync.Mutex // one writer at a time: replies and deliveries interleave
+	mu sync.Mutex // one writer at a time: replies and deliveries interleave
+	// last is the latest reply shown, a pushed nudge included: a number
+	// typed next picks one of its buttons, and its Prompt takes the next
+	// line. Guarded by mu.
+	last   handlers.Reply
 	h      *handlers.Handler
 	in     *bufio.Reader
 	out    io.Writer
@@ -66,8 +70,6 @@ func (c *Console) Run(ctx context.Context) error {
 			}
 		}
 	}()
-	var last handlers.Reply
-	pending := ""
 	for {
 		if c.prompt != "" {
 			fmt.Fprint(c.out, c.prompt)
@@ -90,6 +92,8 @@ func (c *Console) Run(ctx context.Context) error {
 		case line == "quit" || line == "exit":
 			return nil
 		}
+		last := c.shown()
+		pending := last.Prompt
 		if n, err := strconv.Atoi(line); err == nil {
 			if bs := last.Buttons(); n >= 1 && n <= len(bs) {
 				line = bs[n-1].Command
@@ -104,12 +108,17 @@ func (c *Console) Run(ctx context.Context) error {
 			return fmt.Errorf("console user: %w", err)
 		}
 		req := handlers.Request{Staff: staff, Text: line,
-			Progress: func(_ context.Context, text string) { c.write(handlers.Text(text)) }}
+			Progress: func(_ context.Context, text string) { c.progress(text) }}
 		req.Text, req.Upload = localFile(line)
-		last = c.h.Handle(ctx, req)
-		pending = last.Prompt
-		c.write(last)
+		c.write(c.h.Handle(ctx, req))
 	}
+}
+
+// shown is the latest reply shown.
+func (c *Console) shown() handlers.Reply {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last
 }
 
 // localFile makes "import FILE [mapping]" an upload of FILE, the console's
@@ -129,9 +138,22 @@ func localFile(line string) (string, *handlers.Upload) {
 		Open: func(context.Context) (io.ReadCloser, error) { return os.Open(name) }}
 }
 
+// write shows a reply, which becomes the one numbers pick from.
 func (c *Console) write(rep handlers.Reply) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.last = rep
+	c.print(rep)
+}
+
+// progress shows a line of progress; the list numbers pick from stays.
+func (c *Console) progress(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.print(handlers.Text(text))
+}
+
+func (c *Console) print(rep handlers.Reply) {
 	fmt.Fprintln(c.out, rep.Plain())
 	for _, b := range rep.Blocks {
 		if d := b.Document; d != nil && c.dir != "" {
