@@ -88,7 +88,7 @@ func render(rep handlers.Reply, more string) ([]slackgo.Block, string) {
 	if len(blocks) > MaxBlocks {
 		blocks = append(blocks[:MaxBlocks-1], slackgo.NewContextBlock("", plain(more, 150)))
 	}
-	return blocks, clip(rep.Plain(), 3000)
+	return blocks, escape(clip(rep.Plain(), 3000))
 }
 
 // button is a plain button whose value a later interaction reads back.

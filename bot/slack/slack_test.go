@@ -658,3 +658,17 @@ func TestDeliver(t *testing.T) {
 		t.Error("delivered to a Telegram identity")
 	}
 }
+
+// TestFallbackTextEscaped: what a person typed reaches the notification
+// text (the fallback beside the blocks) as text, never as a mention or a link.
+func TestFallbackTextEscaped(t *testing.T) {
+	f := newFixture(t, options{})
+	f.run("UADMIN", "add Alice Wong 0123456789")
+	// Slack sends what a person typed with &, < and > escaped.
+	ru, _ := f.command(f.fake.TeamID, "UADMIN", "C0SALES", "log Alice: wrote &lt;!channel&gt; and &lt;http://evil.example|Bank&gt; in the group")
+	m := f.reply(ru)
+	if strings.Contains(m.Text, "<!channel>") || strings.Contains(m.Text, "<http://evil.example|Bank>") {
+		t.Errorf("fallback text carries markup as typed: %q", m.Text)
+	}
+	contains(t, m.Text, "&lt;!channel&gt;")
+}

@@ -242,8 +242,8 @@ func (t *Transport) InviteLinks(code string) []string {
 	return []string{"https://t.me/" + t.username + "?start=" + code}
 }
 
-// Run sets the command menu and the webhook (or removes it to poll), then
-// handles updates and sends queued messages until ctx ends. Work claimed but
+// Run sets the webhook (or removes it to poll) and, in the background, the
+// command menu, then handles updates and sends queued messages until ctx ends. Work claimed but
 // not started is released for other replicas on the way out.
 func (t *Transport) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
@@ -255,9 +255,15 @@ func (t *Transport) Run(ctx context.Context) error {
 	t.runCtx, t.wg = ctx, &wg
 	t.mu.Unlock()
 
-	if err := t.setCommands(ctx); err != nil {
-		t.log.Warn("telegram: command menu not set", "err", t.redact(err))
-	}
+	// The command menu is cosmetic: it is set beside serving, never before
+	// it, so a Bot API slow to answer setMyCommands delays no update.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := t.setCommands(ctx); err != nil && ctx.Err() == nil {
+			t.log.Warn("telegram: command menu not set", "err", t.redact(err))
+		}
+	}()
 	if t.cfg.WebhookURL != "" {
 		if err := t.setWebhook(ctx); err != nil {
 			if ctx.Err() != nil {

@@ -736,3 +736,22 @@ func telegramtestServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(s.Close)
 	return s.URL
 }
+
+// TestMenuNeverDelaysServing: a Bot API that fails setMyCommands, with every
+// retry wait held open, still gets updates answered; the menu is cosmetic.
+func TestMenuNeverDelaysServing(t *testing.T) {
+	f := newFixture(t, func(c *telegram.Config) {
+		c.Sleep = func(ctx context.Context, _ time.Duration) error { <-ctx.Done(); return ctx.Err() }
+	})
+	f.halt()
+	f.fake.FailWhen(func(method string, _ map[string]string) *telegramtest.Failure {
+		if method == "setMyCommands" {
+			return &telegramtest.Failure{Status: 500, Description: "Internal Server Error"}
+		}
+		return nil
+	})
+	f.start()
+	if got := f.say(admin, "/help").Params["text"]; !strings.Contains(got, "I keep your customers") {
+		t.Errorf("help while the menu is failing: %q", got)
+	}
+}

@@ -102,7 +102,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", metrics.handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Webhooks are small and answered at once (Slack wants an ack within 3 s),
+	// so a client that sends or reads slowly is cut off rather than held.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	log.Info("crmbot started", "http", ln.Addr().String(), "embedded_store", db.Embedded(), "console", consoleMode)
 
 	deliver := &handlers.Deliverers{}
