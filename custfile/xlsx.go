@@ -18,6 +18,19 @@ import (
 // them, so summing the declarations before opening stops a zip bomb.
 const MaxUnzipped = 1 << 30
 
+// A workbook's XML compresses about ten times; fifty is generous for a real
+// one and keeps a 10 MB upload from unpacking to a gigabyte. Small files
+// may always unpack to minUnzipped.
+const (
+	maxRatio    = 50
+	minUnzipped = 64 << 20
+)
+
+// unzipLimit is what a workbook of n bytes may unpack to.
+func unzipLimit(n int) uint64 {
+	return min(MaxUnzipped, max(minUnzipped, maxRatio*uint64(n)))
+}
+
 // headerScan is how many non-blank rows at the top of a sheet may be titles,
 // notes or blank-looking rows above the header.
 const headerScan = 10
@@ -48,11 +61,12 @@ func readXLSX(b []byte, opts ReadOptions) (*File, error) {
 	if !workbook {
 		return nil, crm.Errorf(crm.EINVALID, "imp_err_binary")
 	}
-	if unzipped > MaxUnzipped {
-		return nil, crm.Errorf(crm.EINVALID, "imp_err_xlsx_too_large", "mb", MaxUnzipped>>20)
+	limit := unzipLimit(len(b))
+	if unzipped > limit {
+		return nil, crm.Errorf(crm.EINVALID, "imp_err_xlsx_too_large", "mb", limit>>20)
 	}
 	x, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{
-		UnzipSizeLimit:    MaxUnzipped,
+		UnzipSizeLimit:    int64(limit),
 		UnzipXMLSizeLimit: 16 << 20, // larger sheets are streamed from a temporary file
 		ShortDatePattern:  isoDate,
 	})

@@ -350,7 +350,9 @@ func TestReadXLSXRefusals(t *testing.T) {
 		{name: "CorruptZip", in: good[:len(good)/2], wantErr: "imp_err_zip_corrupt"},
 		{name: "ZipNotAWorkbook", in: notWorkbook, wantErr: "imp_err_binary"},
 		{name: "NoHeaderThatMaps", in: mustReadFile(t, "wrong_headers.xlsx"), wantErr: "imp_err_xlsx_no_header"},
-		{name: "ZipBomb", in: zipBomb(t), wantErr: "imp_err_xlsx_too_large"},
+		{name: "ZipBomb", in: zipBomb(t, 2<<30), wantErr: "imp_err_xlsx_too_large"},
+		// Under the 1 GiB cap, yet far more than a file this small holds.
+		{name: "ZipBombUnderTheCap", in: zipBomb(t, 100<<20), wantErr: "imp_err_xlsx_too_large"},
 		{name: "OldXLS", in: []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), wantErr: "imp_err_xls"},
 		{name: "MappingGiven", in: mustReadFile(t, "wrong_headers.xlsx"),
 			opts: custfile.ReadOptions{Mapping: map[string]string{"Colour": "name", "Size": "-"}},
@@ -375,16 +377,16 @@ func TestReadXLSXRefusals(t *testing.T) {
 	}
 }
 
-// zipBomb is a workbook whose one sheet says it unpacks to 2 GiB. Its
+// zipBomb is a workbook whose one sheet says it unpacks to size bytes. Its
 // stored bytes are a few, so the test stays small: the declaration alone
 // must refuse it.
-func zipBomb(t *testing.T) []byte {
+func zipBomb(t *testing.T, size uint64) []byte {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	w, _ := zw.Create("xl/workbook.xml")
 	w.Write([]byte("<workbook/>"))
 	raw, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
-		CRC32: crc32.ChecksumIEEE(nil), CompressedSize64: 2, UncompressedSize64: 2 << 30})
+		CRC32: crc32.ChecksumIEEE(nil), CompressedSize64: 2, UncompressedSize64: size})
 	must(t, err)
 	raw.Write([]byte{3, 0})
 	must(t, zw.Close())
