@@ -319,3 +319,34 @@ func TestCatalogueComplete(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneOnlyOwnReminder: a rep cannot close another rep's reminder by its
+// id; the owner and a manager can.
+func TestDoneOnlyOwnReminder(t *testing.T) {
+	f := newFixture(t)
+	ana := f.staff("telegram:201", crm.RoleRep)
+	ben := f.staff("telegram:202", crm.RoleRep)
+	boss := f.staff("telegram:203", crm.RoleManager)
+	f.ok("add Siti Nurhaliza 0123456789")
+	for range 2 {
+		if rep := f.as(ana, "remind Siti 2026-12-01 09:00: send the catalogue"); rep.Error {
+			t.Fatal(rep.Plain())
+		}
+	}
+	rs, err := f.db.OpenReminders(context.Background(), ana.ID)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("ana's reminders: %v %v", rs, err)
+	}
+	if rep := f.as(ben, "done "+rs[0].ID); !rep.Error {
+		t.Errorf("another rep closed ana's reminder: %s", rep.Plain())
+	}
+	if rep := f.as(ana, "done "+rs[0].ID); rep.Error {
+		t.Errorf("ana could not close her own reminder: %s", rep.Plain())
+	}
+	if rep := f.as(boss, "done "+rs[1].ID); rep.Error {
+		t.Errorf("a manager could not close ana's reminder: %s", rep.Plain())
+	}
+	if left, _ := f.db.OpenReminders(context.Background(), ana.ID); len(left) != 0 {
+		t.Errorf("%d reminders left open, want 0", len(left))
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,6 +133,16 @@ func (h *Handler) done(ctx context.Context, r *request) (Reply, error) {
 	id := strings.TrimSpace(r.args)
 	if id == "" || strings.ContainsAny(id, " $.") {
 		return Reply{}, invalid("err_done_form")
+	}
+	// A reminder is its owner's to close; a manager may close anyone's.
+	if !r.Staff.Role.AtLeast(crm.RoleManager) {
+		rs, err := h.store.OpenReminders(ctx, r.Staff.ID)
+		if err != nil {
+			return Reply{}, err
+		}
+		if !slices.ContainsFunc(rs, func(rm crm.Reminder) bool { return rm.ID == id }) {
+			return Reply{}, crm.Errorf(crm.ENOTFOUND, "err_reminder_not_found")
+		}
 	}
 	if err := h.store.CompleteReminder(ctx, id, h.now()); err != nil {
 		return Reply{}, err
