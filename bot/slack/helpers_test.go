@@ -105,6 +105,7 @@ type options struct {
 	budget time.Duration
 	db     *store.DB // share another fixture's database (a second replica)
 	fake   *slacktest.Server
+	enrol  string // SLACK_ENROL
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -144,7 +145,7 @@ func newFixture(t *testing.T, o options) *fixture {
 		t.Fatal(err)
 	}
 	cfg := slack.Config{Handler: h, Store: st, BotToken: fake.BotToken, SigningSecret: secret, APIURL: fake.APIURL(),
-		Now: c.Now, Location: kl, Region: "MY", PollInterval: 20 * time.Millisecond, AckBudget: o.budget}
+		Now: c.Now, Location: kl, Region: "MY", PollInterval: 20 * time.Millisecond, AckBudget: o.budget, Enrol: o.enrol}
 	if os.Getenv("SLACK_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

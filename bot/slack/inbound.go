@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -179,6 +180,10 @@ func (b *Bot) runRequest(ctx context.Context, src source, line string, files []s
 		return
 	}
 	s, err := b.staff(ctx, src.team, src.user, src.name)
+	if code, ok := startCode(line); ok && b.cfg.Enrol == EnrolInvite && crm.ErrorCode(err) == crm.ENOTFOUND {
+		b.enrol(ctx, src, code)
+		return
+	}
 	if err != nil {
 		b.send(ctx, src, s, handlers.Reply{Blocks: []handlers.Block{{Text: b.refusal(s, err)}}, Error: true})
 		return
@@ -394,4 +399,39 @@ func (b *Bot) unknownAction(src source, actionID string) {
 		src.key = ""
 		b.send(ctx, src, s, handlers.Reply{Blocks: []handlers.Block{{Text: b.h.T(b.h.LangOf(s), "slack_unknown_action")}}, Error: true})
 	})
+}
+
+// startCode reads "start CODE", the line that redeems an invite.
+func startCode(line string) (string, bool) {
+	word, code, _ := strings.Cut(strings.TrimSpace(line), " ")
+	code = strings.TrimSpace(code)
+	return code, strings.EqualFold(word, "start") && code != "" && !strings.Contains(code, " ")
+}
+
+// enrol redeems an invite code for the sender of src, a full member of the
+// workspace (b.staff has refused guests before this is reached).
+func (b *Bot) enrol(ctx context.Context, src source, code string) {
+	name := src.name
+	lang := ""
+	if u, err := b.api.GetUserInfoContext(ctx, src.user, slackgo.GetUserInfoOptionIncludeLocale(true)); err == nil {
+		if u.RealName != "" {
+			name = u.RealName
+		}
+		lang = u.Locale
+	}
+	if name == "" {
+		name = src.user
+	}
+	s, err := b.h.Enroll(ctx, crm.Identity("slack:"+src.user), name, lang, code)
+	if err != nil {
+		var e *crm.Error
+		if !errors.As(err, &e) || e.Code == crm.EINTERNAL {
+			b.log.Error("slack enrolment failed", "user", src.user, "err", err)
+			e = crm.Errorf(crm.EINTERNAL, "err_internal")
+		}
+		b.send(ctx, src, nil, handlers.Reply{Blocks: []handlers.Block{{Text: b.h.T(handlers.Lang(lang), e.Key)}}, Error: true})
+		return
+	}
+	b.log.Info("slack member enrolled by invite", "staff", s.ID, "user", src.user)
+	b.send(ctx, src, s, b.h.Welcome(s))
 }

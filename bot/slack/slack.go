@@ -70,7 +70,21 @@ type Config struct {
 	// AckBudget is how long a modal submission or an options request may
 	// work before it must answer; 2.2 s when zero (Slack allows 3 s).
 	AckBudget time.Duration
+	// Enrol is how workspace members become staff (SLACK_ENROL): EnrolMembers
+	// (the default) makes a full member a rep on first contact; EnrolInvite
+	// wants an invite code first ("/crm start CODE"). Guests, restricted
+	// and external (Slack Connect) users are refused either way.
+	Enrol string
 }
+
+// The ways Slack members become staff.
+const (
+	EnrolMembers = "members"
+	EnrolInvite  = "invite"
+)
+
+// errGuest refuses a guest, a restricted or an external user.
+var errGuest = errors.New("slack: not a full member of the workspace")
 
 // Bot is the Slack transport. Create it with New, serve its ServeHTTP on
 // /slack/events in HTTP mode, and Run it. Safe for concurrent use.
@@ -248,19 +262,28 @@ func (b *Bot) staff(ctx context.Context, team, user, name string) (*crm.Staff, e
 	if crm.ErrorCode(err) != crm.ENOTFOUND {
 		return s, err
 	}
-	lang := ""
-	if u, uerr := b.api.GetUserInfoContext(ctx, user, slackgo.GetUserInfoOptionIncludeLocale(true)); uerr == nil {
-		if u.RealName != "" {
-			name = u.RealName
-		} else if name == "" {
-			name = u.Name
-		}
-		lang = handlers.Lang(u.Locale)
+	// Nobody is enrolled unknown: a member Slack cannot describe is refused.
+	u, err := b.api.GetUserInfoContext(ctx, user, slackgo.GetUserInfoOptionIncludeLocale(true))
+	if err != nil {
+		b.log.Warn("slack users.info failed; not enrolling", "user", user, "err", err)
+		return nil, crm.Errorf(crm.ENOTFOUND, "err_not_staff")
+	}
+	if u.Deleted || u.IsBot || u.IsRestricted || u.IsUltraRestricted || u.IsStranger || u.TeamID != "" && u.TeamID != b.teamID {
+		b.log.Info("slack guest or external user refused", "user", user)
+		return nil, errGuest
+	}
+	if b.cfg.Enrol == EnrolInvite {
+		return nil, crm.Errorf(crm.ENOTFOUND, "err_not_staff")
+	}
+	if u.RealName != "" {
+		name = u.RealName
+	} else if name == "" {
+		name = u.Name
 	}
 	if name == "" {
 		name = user
 	}
-	s, err = b.store.EnsureStaff(ctx, &crm.Staff{Name: name, Role: crm.RoleRep, Language: lang, Identities: []crm.Identity{id}})
+	s, err = b.store.EnsureStaff(ctx, &crm.Staff{Name: name, Role: crm.RoleRep, Language: handlers.Lang(u.Locale), Identities: []crm.Identity{id}})
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +300,10 @@ func (b *Bot) refusal(s *crm.Staff, err error) string {
 	switch {
 	case errors.Is(err, errOtherTeam):
 		return b.h.T(lang, "slack_other_workspace")
+	case errors.Is(err, errGuest):
+		return b.h.T(lang, "slack_guest_refused")
+	case crm.ErrorCode(err) == crm.ENOTFOUND && b.cfg.Enrol == EnrolInvite:
+		return b.h.T(lang, "slack_enrol_invite")
 	case crm.ErrorCode(err) == crm.ENOTFOUND:
 		return b.h.T(lang, "err_not_staff")
 	}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmbot/crmbot/bot/slack"
 	"github.com/crmbot/crmbot/bot/slack/slacktest"
+	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
 )
 
@@ -671,4 +673,58 @@ func TestFallbackTextEscaped(t *testing.T) {
 		t.Errorf("fallback text carries markup as typed: %q", m.Text)
 	}
 	contains(t, m.Text, "&lt;!channel&gt;")
+}
+
+// TestWhoBecomesStaff: a full member becomes a rep on first contact; a
+// guest, a Slack Connect user, a member of another team and, in invite
+// mode, a member without a code get one sentence and nothing else.
+func TestWhoBecomesStaff(t *testing.T) {
+	f := newFixture(t, options{})
+	f.run("UADMIN", "add Siti Nurhaliza 0123456789")
+	f.fake.AddUser(slacktest.User{ID: "UGUEST", Name: "guest", Restricted: true})
+	f.fake.AddUser(slacktest.User{ID: "USINGLE", Name: "single", UltraRestricted: true})
+	f.fake.AddUser(slacktest.User{ID: "UCONNECT", Name: "partner", Stranger: true})
+	f.fake.AddUser(slacktest.User{ID: "UOTHER", Name: "other", Team: "T0OTHER"})
+	for _, user := range []string{"UGUEST", "USINGLE", "UCONNECT", "UOTHER"} {
+		t.Run(user, func(t *testing.T) {
+			got := f.run(user, "find siti")
+			contains(t, got, "guests and people from other organisations")
+			if strings.Contains(got, "Siti") {
+				t.Errorf("refused user saw a customer:\n%s", got)
+			}
+			if _, err := f.db.StaffByIdentity(context.Background(), crm.Identity("slack:"+user)); crm.ErrorCode(err) != crm.ENOTFOUND {
+				t.Errorf("refused user enrolled: %v", err)
+			}
+		})
+	}
+	t.Run("FullMember", func(t *testing.T) {
+		contains(t, f.run("UREP", "find siti"), "Siti Nurhaliza")
+	})
+}
+
+// TestEnrolByInvite: with SLACK_ENROL=invite a member needs a code; the
+// code makes them staff with the invite's role, once.
+func TestEnrolByInvite(t *testing.T) {
+	f := newFixture(t, options{enrol: slack.EnrolInvite})
+	f.run("UADMIN", "add Siti Nurhaliza 0123456789")
+	got := f.run("UNEW", "find siti")
+	contains(t, got, "/crm start")
+	if strings.Contains(got, "Siti") {
+		t.Fatalf("a member without a code saw a customer:\n%s", got)
+	}
+	contains(t, f.run("UNEW", "start NOSUCHCODE"), "invite")
+	invite := f.run("UADMIN", "invite field")
+	code := regexp.MustCompile(`: ([A-Z2-7]{16})`).FindStringSubmatch(invite)
+	if code == nil {
+		t.Fatalf("no code in %q", invite)
+	}
+	contains(t, f.run("UNEW", "start "+code[1]), "Welcome")
+	contains(t, f.run("UNEW", "find siti"), "Siti Nurhaliza")
+	s, err := f.db.StaffByIdentity(context.Background(), "slack:UNEW")
+	if err != nil || s.Role != crm.RoleField {
+		t.Errorf("enrolled as %+v, %v; want field staff", s, err)
+	}
+	f.fake.AddUser(slacktest.User{ID: "UGUEST", Name: "guest", Restricted: true})
+	code = regexp.MustCompile(`: ([A-Z2-7]{16})`).FindStringSubmatch(f.run("UADMIN", "invite"))
+	contains(t, f.run("UGUEST", "start "+code[1]), "guests and people from other organisations")
 }

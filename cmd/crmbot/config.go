@@ -24,6 +24,7 @@ type Config struct {
 	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN"`
 	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET"`
 	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+	SlackEnrol         string `envconfig:"SLACK_ENROL" default:"members"`
 
 	TelegramBotToken      string `envconfig:"TELEGRAM_BOT_TOKEN"`
 	TelegramAPIURL        string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
@@ -111,6 +112,9 @@ func loadConfig() (*Config, error) {
 	}
 	if c.ProductAlertAt < 1 {
 		return nil, fmt.Errorf("CRM_PRODUCT_ALERT_AT: %d cannot alert; use a count of at least 1, e.g. 3", c.ProductAlertAt)
+	}
+	if c.SlackEnrol != "members" && c.SlackEnrol != "invite" {
+		return nil, fmt.Errorf("SLACK_ENROL: %q is neither members nor invite", c.SlackEnrol)
 	}
 	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
 		return nil, errors.New("SLACK_APP_TOKEN: an app-level token starts with xapp-")

@@ -103,6 +103,7 @@ func TestBadConfig(t *testing.T) {
 		{"Duration", "CRM_SCHEDULER_INTERVAL", "often", "CRM_SCHEDULER_INTERVAL"},
 		{"Language", "CRM_LANGUAGE", "tlh", "CRM_LANGUAGE"},
 		{"Region", "CRM_REGION", "ZZ", "CRM_REGION"},
+		{"SlackEnrol", "SLACK_ENROL", "everyone", "SLACK_ENROL"},
 		{"DigestAt", "CRM_DIGEST_AT", "8.30am", "CRM_DIGEST_AT"},
 		{"QuietHours", "CRM_QUIET_HOURS", "night", "CRM_QUIET_HOURS"},
 		{"Admins", "CRM_ADMINS", "bob", "CRM_ADMINS"},

@@ -19,6 +19,7 @@ func (w *wiring) startSlack(ctx context.Context) error {
 		BotToken: w.cfg.SlackBotToken, AppToken: w.cfg.SlackAppToken, SigningSecret: w.cfg.SlackSigningSecret,
 		APIURL: w.cfg.SlackAPIURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
 		Logger: w.log.With("transport", "slack"), Region: w.cfg.Region, Location: w.cfg.Location, Language: w.cfg.Language,
+		Enrol: w.cfg.SlackEnrol,
 	})
 	if err != nil {
 		return err

@@ -113,6 +113,11 @@ type Server struct {
 // User is a workspace member as users.info describes them.
 type User struct {
 	ID, Name, RealName, Locale, TZ string
+	// Restricted is a multi-channel guest, UltraRestricted a single-channel
+	// one; Stranger a Slack Connect user; Team the home workspace (the
+	// fake's own when empty).
+	Restricted, UltraRestricted, Stranger, Bot, Deleted bool
+	Team                                                string
 }
 
 // New starts a fake workspace T0FAKE with bot token xoxb-test and app token xapp-test.
@@ -294,10 +299,21 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		u, ok := s.users[form.Get("user")]
 		s.mu.Unlock()
 		if !ok {
-			writeJSON(w, slackErr("user_not_found"))
-			return
+			// Whoever can type in a workspace is a member of it: one not
+			// added with AddUser is a plain full member.
+			id := form.Get("user")
+			if id == "" {
+				writeJSON(w, slackErr("user_not_found"))
+				return
+			}
+			u = User{ID: id, Name: strings.ToLower(id)}
 		}
-		writeJSON(w, obj{"ok": true, "user": obj{"id": u.ID, "name": u.Name, "real_name": u.RealName, "locale": u.Locale, "tz": u.TZ, "team_id": s.TeamID}})
+		team := u.Team
+		if team == "" {
+			team = s.TeamID
+		}
+		writeJSON(w, obj{"ok": true, "user": obj{"id": u.ID, "name": u.Name, "real_name": u.RealName, "locale": u.Locale, "tz": u.TZ, "team_id": team,
+			"is_restricted": u.Restricted, "is_ultra_restricted": u.UltraRestricted, "is_stranger": u.Stranger, "is_bot": u.Bot, "deleted": u.Deleted}})
 	case "conversations.open":
 		users := form.Get("users")
 		if users == "" || strings.Contains(users, ",") {
