@@ -48,6 +48,8 @@ type Staff struct {
 	Identities []Identity
 	CreatedAt  time.Time
 	Active     bool
+	// LastSeen is when the staff member last asked for anything, to the hour.
+	LastSeen time.Time
 }
 
 // StaffStore keeps who is enrolled.
@@ -69,6 +71,18 @@ type StaffStore interface {
 	SetStaffRole(ctx context.Context, id StaffID, r Role) error
 	// ListStaff returns every active staff member.
 	ListStaff(ctx context.Context) ([]Staff, error)
+	// FormerStaff returns the staff members whose access was taken away.
+	FormerStaff(ctx context.Context) ([]Staff, error)
+	// SetStaffActive gives a staff member access (true) or takes it away on
+	// every platform at once (false). Returns ENOTFOUND if there is none.
+	SetStaffActive(ctx context.Context, id StaffID, active bool) error
+	// TouchStaff records that a staff member was active at at; an earlier
+	// time never replaces a later one.
+	TouchStaff(ctx context.Context, id StaffID, at time.Time) error
+	// HandOver makes to the owner of every customer from owns and of from's
+	// open reminders, and says how many of each moved. Running it again
+	// after an interruption finishes the job.
+	HandOver(ctx context.Context, from, to StaffID) (customers, reminders int, err error)
 }
 
 // Invite is a one-time enrolment code.

@@ -143,6 +143,7 @@ func New(cfg Config) (*Handler, error) {
 		"invite":    {run: h.invite, minRole: crm.RoleManager},
 		"lang":      {run: h.setLang, minRole: crm.RoleField},
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
+		"staff":     {run: h.staff, minRole: crm.RoleManager},
 		"lost":      {run: h.lost, minRole: crm.RoleField},         // handlers/lost.go
 		"report":    {run: h.report, minRole: crm.RoleManager},     // handlers/report.go
 		"segment":   {run: h.segment, minRole: crm.RoleField},      // handlers/segment.go
@@ -155,7 +156,7 @@ func New(cfg Config) (*Handler, error) {
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "staff", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a
@@ -193,7 +194,7 @@ func (h *Handler) Handle(ctx context.Context, in Request) (rep Reply) {
 			h.cfg.Observe(r.name, outcome, h.cfg.Now().Sub(start))
 		}
 	}()
-	if in.Staff == nil {
+	if in.Staff == nil || !in.Staff.Active {
 		r.name = "unknown"
 		outcome = crm.EFORBIDDEN
 		return h.errorReply(r, crm.Errorf(crm.EFORBIDDEN, "err_not_staff"))
@@ -233,6 +234,7 @@ func (h *Handler) Handle(ctx context.Context, in Request) (rep Reply) {
 		outcome = crm.EFORBIDDEN
 		return h.errorReply(r, crm.Errorf(crm.EFORBIDDEN, "err_forbidden_command", "command", r.name))
 	}
+	h.touch(ctx, in.Staff)
 	rep, err := cmd.run(ctx, r)
 	if err != nil {
 		outcome = crm.ErrorCode(err)

@@ -350,3 +350,53 @@ func TestDoneOnlyOwnReminder(t *testing.T) {
 		t.Errorf("%d reminders left open, want 0", len(left))
 	}
 }
+
+// TestStaffOff: a manager takes a field worker's access away; the worker's
+// next request gets nothing, and their customers and reminders are the
+// manager's now. Access comes back with staff on.
+func TestStaffOff(t *testing.T) {
+	f := newFixture(t)
+	boss := f.staff("telegram:301", crm.RoleManager)
+	amin := f.staff("telegram:302", crm.RoleField)
+	for _, line := range []string{"add Siti Nurhaliza 0123456789", "add Tan Ah Kow 0198765432", "remind Siti 2026-12-01 09:00: bring the brochure"} {
+		if rep := f.as(amin, line); rep.Error {
+			t.Fatalf("%s: %s", line, rep.Plain())
+		}
+	}
+	if rep := f.as(amin, "staff off telegram:301"); !rep.Error {
+		t.Fatalf("field staff took a manager's access: %s", rep.Plain())
+	}
+	contains(t, f.as(boss, "staff").Plain(), "telegram:302", "field staff")
+	if rep := f.as(boss, "staff off telegram:301"); !rep.Error {
+		t.Errorf("a manager turned off their own access: %s", rep.Plain())
+	}
+	if rep := f.as(boss, "staff off telegram:1"); !rep.Error {
+		t.Errorf("a manager turned off the admin: %s", rep.Plain())
+	}
+	contains(t, f.as(boss, "staff off telegram:302").Plain(), "can no longer use crmbot", "2 customer(s)", "1 open reminder(s)")
+
+	// Transports look the sender up through Staff, which refuses them now;
+	// a stale staff value handed to Handle is refused as well.
+	if _, err := f.h.Staff(context.Background(), "telegram:302"); crm.ErrorCode(err) != crm.ENOTFOUND {
+		t.Errorf("Staff of a former worker: %v, want not found", err)
+	}
+	amin.Active = false
+	if rep := f.as(amin, "find siti"); !rep.Error || strings.Contains(rep.Plain(), "0123456789") {
+		t.Errorf("a former worker was answered: %s", rep.Plain())
+	}
+	if c := f.customer("siti"); c.Owner != boss.ID {
+		t.Errorf("Siti's owner is %s, want the manager %s", c.Owner, boss.ID)
+	}
+	if rs, _ := f.db.OpenReminders(context.Background(), boss.ID); len(rs) != 1 || rs[0].Text != "bring the brochure" {
+		t.Errorf("the manager's reminders: %+v", rs)
+	}
+	if rs, _ := f.db.OpenReminders(context.Background(), amin.ID); len(rs) != 0 {
+		t.Errorf("the former worker still has %d open reminders", len(rs))
+	}
+	list := f.as(boss, "staff")
+	contains(t, list.Plain(), "Without access", "telegram:302")
+	contains(t, f.as(boss, list.Buttons()[0].Command).Plain(), "can use crmbot again")
+	if _, err := f.h.Staff(context.Background(), "telegram:302"); err != nil {
+		t.Errorf("access not restored: %v", err)
+	}
+}

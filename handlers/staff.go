@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"strings"
 	"time"
 
@@ -49,8 +50,16 @@ func (h *Handler) Enroll(ctx context.Context, id crm.Identity, name, lang, code 
 	if code == "" || len(code) > 40 {
 		return nil, crm.Errorf(crm.ENOTFOUND, "err_invite_unknown")
 	}
-	if s, err := h.Staff(ctx, id); err == nil {
+	// Someone already enrolled keeps who they are; someone whose access was
+	// taken away is not let back in by a new code (nor does it use it up):
+	// a manager gives access back with "staff on".
+	switch s, err := h.store.StaffByIdentity(ctx, id); {
+	case err == nil && s.Active:
 		return s, nil
+	case err == nil:
+		return nil, crm.Errorf(crm.ENOTFOUND, "err_not_staff")
+	case crm.ErrorCode(err) != crm.ENOTFOUND:
+		return nil, err
 	}
 	inv, err := h.store.RedeemInvite(ctx, code, id, h.cfg.Now())
 	switch crm.ErrorCode(err) {
@@ -144,25 +153,138 @@ func (h *Handler) setRole(ctx context.Context, r *request) (Reply, error) {
 	if !ok {
 		return Reply{}, invalid("err_invite_role", "role", clip(f[len(f)-1], 20))
 	}
-	who := strings.Join(f[:len(f)-1], " ")
-	s, err := h.store.StaffByIdentity(ctx, crm.Identity(who))
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		all, lerr := h.store.ListStaff(ctx)
-		if lerr != nil {
-			return Reply{}, lerr
-		}
-		for i := range all {
-			if strings.EqualFold(all[i].Name, who) {
-				s, err = &all[i], nil
-				break
-			}
-		}
-	}
+	s, err := h.staffNamed(ctx, strings.Join(f[:len(f)-1], " "))
 	if err != nil {
-		return Reply{}, crm.Errorf(crm.ENOTFOUND, "err_staff_not_found", "name", clip(who, 40))
+		return Reply{}, err
 	}
 	if err := h.store.SetStaffRole(ctx, s.ID, role); err != nil {
 		return Reply{}, err
 	}
 	return Text(h.cat.T(r.lang, "role_set", "name", s.Name, "role", h.cat.T(r.lang, "role_"+string(role)))), nil
+}
+
+// staffNamed finds a staff member, with or without access, by identity
+// ("telegram:123456789") or by name, ignoring case.
+func (h *Handler) staffNamed(ctx context.Context, who string) (*crm.Staff, error) {
+	s, err := h.store.StaffByIdentity(ctx, crm.Identity(who))
+	if crm.ErrorCode(err) != crm.ENOTFOUND {
+		return s, err
+	}
+	for _, list := range []func(context.Context) ([]crm.Staff, error){h.store.ListStaff, h.store.FormerStaff} {
+		all, err := list(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for i := range all {
+			if strings.EqualFold(all[i].Name, who) {
+				return &all[i], nil
+			}
+		}
+	}
+	return nil, crm.Errorf(crm.ENOTFOUND, "err_staff_not_found", "name", clip(who, 40))
+}
+
+// staff: staff · staff off Aminah · staff on Aminah (managers). Taking
+// access away works on every platform at once, since every identity maps to
+// the one staff member; their customers and open reminders go to the
+// manager who did it, so nobody's follow-up is dropped.
+func (h *Handler) staff(ctx context.Context, r *request) (Reply, error) {
+	verb, who, _ := strings.Cut(r.args, " ")
+	who = strings.TrimSpace(who)
+	switch strings.ToLower(verb) {
+	case "":
+		return h.staffList(ctx, r)
+	case "off", "on":
+		if who == "" {
+			return Reply{}, invalid("err_staff_form")
+		}
+	default:
+		return Reply{}, invalid("err_staff_form")
+	}
+	s, err := h.staffNamed(ctx, who)
+	if err != nil {
+		return Reply{}, err
+	}
+	switch {
+	case s.ID == r.Staff.ID:
+		return Reply{}, crm.Errorf(crm.EFORBIDDEN, "err_staff_self")
+	case s.Role.AtLeast(crm.RoleAdmin) && !r.Staff.Role.AtLeast(crm.RoleAdmin):
+		return Reply{}, crm.Errorf(crm.EFORBIDDEN, "err_staff_higher")
+	}
+	if strings.EqualFold(verb, "on") {
+		if err := h.store.SetStaffActive(ctx, s.ID, true); err != nil {
+			return Reply{}, err
+		}
+		h.log.Info("staff access restored", "staff", s.ID, "by", r.Staff.ID)
+		return Text(h.cat.T(r.lang, "staff_on", "name", s.Name)), nil
+	}
+	// Access goes first: whatever happens next, they get nothing more.
+	if err := h.store.SetStaffActive(ctx, s.ID, false); err != nil {
+		return Reply{}, err
+	}
+	h.log.Info("staff access removed", "staff", s.ID, "by", r.Staff.ID)
+	customers, reminders, err := h.store.HandOver(ctx, s.ID, r.Staff.ID)
+	if err != nil {
+		return Reply{}, fmt.Errorf("hand over from staff %s: %w", s.ID, err)
+	}
+	return Text(h.cat.T(r.lang, "staff_off", "name", s.Name, "customers", customers, "reminders", reminders)), nil
+}
+
+// staffList shows who has access, with role, platforms and last activity,
+// and who no longer has it.
+func (h *Handler) staffList(ctx context.Context, r *request) (Reply, error) {
+	active, err := h.store.ListStaff(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	former, err := h.store.FormerStaff(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	b := Block{Heading: h.cat.T(r.lang, "staff_heading", "count", len(active))}
+	for _, s := range active {
+		seen := h.cat.T(r.lang, "staff_never_seen")
+		if !s.LastSeen.IsZero() {
+			seen = h.ago(r.lang, s.LastSeen)
+		}
+		b.Fields = append(b.Fields, Field{Label: s.Name,
+			Value: h.cat.T(r.lang, "role_"+string(s.Role)) + " · " + platforms(s) + " · " + seen})
+	}
+	blocks := []Block{b}
+	if len(former) > 0 {
+		f := Block{Heading: h.cat.T(r.lang, "staff_former_heading")}
+		for _, s := range former {
+			f.Fields = append(f.Fields, Field{Label: s.Name, Value: platforms(s)})
+			if len(f.Buttons) < 5 {
+				f.Buttons = append(f.Buttons, Button{Label: h.cat.T(r.lang, "btn_staff_on", "name", clip(s.Name, 20)),
+					Command: "staff on " + string(s.Identities[0])})
+			}
+		}
+		blocks = append(blocks, f)
+	}
+	return Reply{Blocks: blocks}, nil
+}
+
+// platforms names the identities of a staff member.
+func platforms(s crm.Staff) string {
+	ids := make([]string, len(s.Identities))
+	for i, id := range s.Identities {
+		ids[i] = string(id)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// touchEvery is how stale a staff member's last activity may grow before a
+// request records it again: one write an hour, not one per request.
+const touchEvery = time.Hour
+
+// touch records that s is active, at most once per touchEvery.
+func (h *Handler) touch(ctx context.Context, s *crm.Staff) {
+	now := h.cfg.Now()
+	if now.Sub(s.LastSeen) < touchEvery {
+		return
+	}
+	if err := h.store.TouchStaff(ctx, s.ID, now.Truncate(time.Minute)); err != nil {
+		h.log.Warn("record staff activity", "staff", s.ID, "err", err)
+	}
 }

@@ -112,7 +112,16 @@ func (db *DB) SetStaffRole(ctx context.Context, id crm.StaffID, r crm.Role) erro
 
 // ListStaff returns every active staff member. Staff are few, so a scan is fine.
 func (db *DB) ListStaff(ctx context.Context) ([]crm.Staff, error) {
-	cur, err := db.staff.Find(ctx, bson.D{{Key: "active", Value: true}}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	return db.listStaff(ctx, true)
+}
+
+// FormerStaff returns the staff members whose access was taken away.
+func (db *DB) FormerStaff(ctx context.Context) ([]crm.Staff, error) {
+	return db.listStaff(ctx, false)
+}
+
+func (db *DB) listStaff(ctx context.Context, active bool) ([]crm.Staff, error) {
+	cur, err := db.staff.Find(ctx, bson.D{{Key: "active", Value: active}}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 	if err != nil {
 		return nil, translate("list staff", err)
 	}

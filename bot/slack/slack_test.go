@@ -728,3 +728,17 @@ func TestEnrolByInvite(t *testing.T) {
 	code = regexp.MustCompile(`: ([A-Z2-7]{16})`).FindStringSubmatch(f.run("UADMIN", "invite"))
 	contains(t, f.run("UGUEST", "start "+code[1]), "guests and people from other organisations")
 }
+
+// TestFormerStaffRefused: a member whose access a manager took away gets one
+// sentence and no data, and is not enrolled again as a member.
+func TestFormerStaffRefused(t *testing.T) {
+	f := newFixture(t, options{})
+	f.run("UADMIN", "add Siti Nurhaliza 0123456789")
+	contains(t, f.run("UREP", "find siti"), "Siti Nurhaliza")
+	contains(t, f.run("UADMIN", "staff off slack:UREP"), "can no longer use crmbot")
+	got := f.run("UREP", "find siti")
+	if strings.Contains(got, "Siti") {
+		t.Errorf("former staff was answered:\n%s", got)
+	}
+	contains(t, got, "private business assistant")
+}

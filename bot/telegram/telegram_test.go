@@ -755,3 +755,32 @@ func TestMenuNeverDelaysServing(t *testing.T) {
 		t.Errorf("help while the menu is failing: %q", got)
 	}
 }
+
+// TestFormerStaffRefused: once a manager takes a field worker's access
+// away, the worker's next message gets the strangers' refusal and no data,
+// and a fresh invite cannot bring the same account back in by the side door.
+func TestFormerStaffRefused(t *testing.T) {
+	f := newFixture(t)
+	f.addCustomer("Siti Nurhaliza", "+60123456789")
+	const worker = 404
+	f.enrol(worker)
+	if got := f.say(worker, "/find siti").Params["text"]; !strings.Contains(got, "Siti Nurhaliza") {
+		t.Fatalf("enrolled worker's find: %q", got)
+	}
+	if got := f.say(admin, "/staff off telegram:404").Params["text"]; !strings.Contains(got, "can no longer use crmbot") {
+		t.Fatalf("staff off: %q", got)
+	}
+	got := f.say(worker, "/find siti").Params["text"]
+	if strings.Contains(got, "Siti") || strings.Contains(got, "6012") || !strings.Contains(got, "only for the staff") {
+		t.Errorf("former worker was answered %q", got)
+	}
+	code := f.inviteCode("field")
+	f.clock.Advance(61 * time.Minute) // past the hourly limit on refusals
+	if got := f.say(worker, "/start "+code).Params["text"]; strings.Contains(got, "Welcome") {
+		t.Errorf("a former worker re-enrolled with an invite: %q", got)
+	}
+	// The code was not used up: a new person can still redeem it.
+	if got := f.say(405, "/start "+code).Params["text"]; !strings.Contains(got, "Welcome") {
+		t.Errorf("the code after a former worker tried it: %q", got)
+	}
+}
