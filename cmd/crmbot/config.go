@@ -19,6 +19,8 @@ type Config struct {
 	MongoDatabase string `envconfig:"MONGODB_DATABASE" default:"crm"`
 	DataDir       string `envconfig:"DATA_DIR" default:"./data"`
 	HTTPAddr      string `envconfig:"HTTP_ADDR" default:":8080"`
+	MetricsAddr   string `envconfig:"METRICS_ADDR"`
+	MetricsToken  string `envconfig:"METRICS_TOKEN"`
 
 	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN"`
 	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN"`

@@ -101,28 +101,47 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", metrics.handler())
-	// Webhooks are small and answered at once (Slack wants an ack within 3 s),
-	// so a client that sends or reads slowly is cut off rather than held.
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	// /metrics sits on the webhooks' listener unless METRICS_ADDR gives it a
+	// listener of its own (kept off the public side); METRICS_TOKEN guards it
+	// wherever it is.
+	servers := []*http.Server{newServer(mux)}
+	listeners := []net.Listener{ln}
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metrics.handler(cfg.MetricsToken))
+	} else {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metrics.handler(cfg.MetricsToken))
+		servers, listeners = append(servers, newServer(mmux)), append(listeners, mln)
+		log.Info("metrics on their own address", "metrics", mln.Addr().String())
+	}
 	log.Info("crmbot started", "http", ln.Addr().String(), "embedded_store", db.Embedded(), "console", consoleMode)
 
 	deliver := &handlers.Deliverers{}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http: %w", err)
-		}
-		return nil
-	})
+	for i, srv := range servers {
+		g.Go(func() error {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("http: %w", err)
+			}
+			return nil
+		})
+	}
 	runCtx, stopAll := context.WithCancel(gctx)
 	defer stopAll()
 	g.Go(func() error {
 		<-runCtx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		var errs []error
+		for _, srv := range servers {
+			errs = append(errs, srv.Shutdown(sctx))
+		}
+		return errors.Join(errs...)
 	})
 	if consoleMode {
 		prompt := ""
@@ -151,6 +170,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	return err
+}
+
+// newServer serves h with limits that suit webhooks: they are small and
+// answered at once (Slack wants an ack within 3 s), so a client that sends
+// or reads slowly is cut off rather than held.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 }
 
 // isTerminal reports whether r is an interactive terminal.

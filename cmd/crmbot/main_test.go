@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +193,55 @@ func TestTierConfig(t *testing.T) {
 			}
 			if c.Tiers != tt.want {
 				t.Errorf("tiers %+v, want %+v", c.Tiers, tt.want)
+			}
+		})
+	}
+}
+
+// TestMetricsApart: with METRICS_ADDR, /metrics is served there and not on
+// the webhooks' address; with METRICS_TOKEN, only to a request bearing it.
+func TestMetricsApart(t *testing.T) {
+	setEnv(t, "METRICS_ADDR", "127.0.0.1:0", "METRICS_TOKEN", "s3cret")
+	pr, pw := ioPipe()
+	defer pw.Close()
+	logs := &syncBuffer{}
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, pr, &out, logs) }()
+	t.Cleanup(func() { cancel(); <-done })
+	var addr string
+	waitFor(t, func() bool { addr = listenAddr(logs.String()); return addr != "" })
+	m := regexp.MustCompile(`msg="metrics on their own address" metrics=(\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the logs:\n%s", logs.String())
+	}
+	status := func(url, auth string) int {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tests := []struct {
+		name, url, auth string
+		want            int
+	}{
+		{"NotOnTheWebhookAddress", "http://" + addr + "/metrics", "Bearer s3cret", http.StatusNotFound},
+		{"NoToken", "http://" + m[1] + "/metrics", "", http.StatusUnauthorized},
+		{"WrongToken", "http://" + m[1] + "/metrics", "Bearer s3crex", http.StatusUnauthorized},
+		{"Token", "http://" + m[1] + "/metrics", "Bearer s3cret", http.StatusOK},
+		{"HealthStaysPublic", "http://" + addr + "/healthz", "", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := status(tt.url, tt.auth); got != tt.want {
+				t.Errorf("GET %s = %d, want %d", tt.url, got, tt.want)
 			}
 		})
 	}
