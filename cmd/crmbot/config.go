@@ -28,10 +28,12 @@ type Config struct {
 	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
 	SlackEnrol         string `envconfig:"SLACK_ENROL" default:"members"`
 
-	TelegramBotToken      string `envconfig:"TELEGRAM_BOT_TOKEN"`
-	TelegramAPIURL        string `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
-	TelegramWebhookURL    string `envconfig:"TELEGRAM_WEBHOOK_URL"`
-	TelegramWebhookSecret string `envconfig:"TELEGRAM_WEBHOOK_SECRET"`
+	TelegramBotToken      string  `envconfig:"TELEGRAM_BOT_TOKEN"`
+	TelegramAPIURL        string  `envconfig:"TELEGRAM_API_URL" default:"https://api.telegram.org"`
+	TelegramWebhookURL    string  `envconfig:"TELEGRAM_WEBHOOK_URL"`
+	TelegramWebhookSecret string  `envconfig:"TELEGRAM_WEBHOOK_SECRET"`
+	TelegramRate          float64 `envconfig:"TELEGRAM_RATE" default:"30"`
+	TelegramChatRate      float64 `envconfig:"TELEGRAM_CHAT_RATE" default:"1"`
 
 	Admins            string        `envconfig:"CRM_ADMINS"`
 	Timezone          string        `envconfig:"CRM_TIMEZONE" default:"UTC"`
@@ -126,6 +128,12 @@ func loadConfig() (*Config, error) {
 	}
 	if c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "" {
 		return nil, errors.New("SLACK_SIGNING_SECRET: HTTP mode needs the signing secret (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	if !(c.TelegramRate > 0 && c.TelegramRate <= 1000) {
+		return nil, fmt.Errorf("TELEGRAM_RATE: %v is not messages a second between 0 and 1000, e.g. 30", c.TelegramRate)
+	}
+	if !(c.TelegramChatRate > 0 && c.TelegramChatRate <= c.TelegramRate) {
+		return nil, fmt.Errorf("TELEGRAM_CHAT_RATE: %v is not messages a second to one chat, above 0 and at most TELEGRAM_RATE, e.g. 1", c.TelegramChatRate)
 	}
 	if c.TelegramWebhookURL != "" && c.TelegramWebhookSecret == "" {
 		return nil, errors.New("TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret so forged updates are refused")

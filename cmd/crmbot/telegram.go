@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 
+	"golang.org/x/time/rate"
+
 	"github.com/crmbot/crmbot/bot/telegram"
 )
 
@@ -21,6 +23,8 @@ func (w *wiring) startTelegram(ctx context.Context) error {
 		Handler:       w.h,
 		Store:         w.db,
 		Logger:        w.log,
+		Rate:          rate.Limit(w.cfg.TelegramRate),
+		ChatRate:      rate.Limit(w.cfg.TelegramChatRate),
 	})
 	if err != nil {
 		return err
