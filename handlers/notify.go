@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -48,12 +49,21 @@ func (ds *Deliverers) Deliver(ctx context.Context, id crm.Identity, rep Reply) e
 	return d.Deliver(ctx, id, rep)
 }
 
+// ErrPartlyDelivered is a Deliverer's error once the platform took part of
+// a reply: trying the person's next platform would show them the message
+// twice, so Reach stops there and the caller retries on the same platform.
+var ErrPartlyDelivered = errors.New("partly delivered")
+
 // Reach delivers rep to a staff member on the first of their platforms that
 // accepts it, and returns the identity that took it.
 func (ds *Deliverers) Reach(ctx context.Context, s *crm.Staff, rep Reply) (crm.Identity, error) {
 	var last error = crm.Errorf(crm.ENOTFOUND, "err_notfound")
 	for _, id := range s.Identities {
-		if err := ds.Deliver(ctx, id, rep); err != nil {
+		err := ds.Deliver(ctx, id, rep)
+		if errors.Is(err, ErrPartlyDelivered) {
+			return id, fmt.Errorf("reach staff %s: %w", s.ID, err)
+		}
+		if err != nil {
 			last = err
 			continue
 		}

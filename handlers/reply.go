@@ -11,6 +11,11 @@ type Reply struct {
 	Prompt string
 	// Error marks a reply that refused the request; transports may style it.
 	Error bool
+	// Key names a pushed message (a nudge, a digest) uniquely and stays the
+	// same when it is delivered again. A transport that sends a reply in
+	// several parts keys the parts by it, so a repeat never sends a part
+	// the platform already took.
+	Key string
 }
 
 // Block is one part of a reply, shown in order.

@@ -374,6 +374,7 @@ func (s *Scheduler) attempt(ctx context.Context, d crm.Delivery) error {
 		s.release(c, now, "not started")
 		return nil
 	}
+	rep.Key = d.ID
 	sctx, stop := context.WithTimeout(ctx, s.cfg.SendTimeout)
 	via, err := s.cfg.Deliver.Reach(sctx, to, rep)
 	stop()

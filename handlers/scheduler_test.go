@@ -685,3 +685,33 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatalf("%d messages, want 1", f.count())
 	}
 }
+
+// deliverFunc is a Deliverer of a test's making.
+type deliverFunc func(ctx context.Context, id crm.Identity, rep handlers.Reply) error
+
+func (f deliverFunc) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply) error {
+	return f(ctx, id, rep)
+}
+
+// TestReachStopsAfterAPart: once a platform took part of a reply, Reach
+// does not show the person the whole reply again on their next platform.
+func TestReachStopsAfterAPart(t *testing.T) {
+	var slackCalls int
+	ds := &handlers.Deliverers{}
+	ds.Register("telegram", deliverFunc(func(context.Context, crm.Identity, handlers.Reply) error {
+		return fmt.Errorf("part 2: %w", handlers.ErrPartlyDelivered)
+	}))
+	ds.Register("slack", deliverFunc(func(context.Context, crm.Identity, handlers.Reply) error { slackCalls++; return nil }))
+	s := &crm.Staff{ID: "s1", Identities: []crm.Identity{"telegram:1", "slack:U1"}}
+	via, err := ds.Reach(context.Background(), s, handlers.Text("digest"))
+	if !errors.Is(err, handlers.ErrPartlyDelivered) || via != "telegram:1" || slackCalls != 0 {
+		t.Errorf("Reach = %q, %v, with %d Slack calls; want telegram:1, partly delivered, none", via, err, slackCalls)
+	}
+	// A platform that took nothing is passed over for the next one.
+	ds.Register("telegram", deliverFunc(func(context.Context, crm.Identity, handlers.Reply) error {
+		return errors.New("bot was blocked by the user")
+	}))
+	if via, err := ds.Reach(context.Background(), s, handlers.Text("digest")); err != nil || via != "slack:U1" || slackCalls != 1 {
+		t.Errorf("Reach = %q, %v; want slack:U1", via, err)
+	}
+}

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -439,9 +440,13 @@ func (t *Transport) renderWith(ctx context.Context, chat int64, rep handlers.Rep
 	return msgs, nil
 }
 
-// Deliver sends rep to the private chat of id within the rate limits and
-// returns once Telegram accepted every part. The caller (the scheduler)
-// keeps the message and retries on error, so nothing is stored here.
+// Deliver sends rep to the private chat of id within the rate limits. The
+// caller (the scheduler) keeps the message and retries on error. A reply
+// of several parts with a Key is sent part by part only until Telegram has
+// taken the first: the rest go into the outbox under ids made of the Key,
+// which sends them in order and never twice, however often Deliver runs
+// again. Without a Key every part is sent here and Deliver returns once
+// Telegram took them all.
 func (t *Transport) Deliver(ctx context.Context, id crm.Identity, rep handlers.Reply) error {
 	chat, ok := chatID(id)
 	if !ok {
@@ -451,13 +456,22 @@ func (t *Transport) Deliver(ctx context.Context, id crm.Identity, rep handlers.R
 	if err != nil {
 		return err
 	}
-	for _, m := range msgs {
+	for i, m := range msgs {
+		if i > 0 && rep.Key != "" {
+			if err := t.enqueue(ctx, "tg:push:"+rep.Key, msgs[i:]); err != nil {
+				return fmt.Errorf("%w: queue the rest: %w", handlers.ErrPartlyDelivered, err)
+			}
+			return nil
+		}
 		j := &job{msg: m, ctx: ctx, done: make(chan error, 1)}
 		if !t.dispatch("out:"+strconv.FormatInt(chat, 10), j) {
 			return errNotRunning
 		}
 		select {
 		case err := <-j.done:
+			if err != nil && i > 0 {
+				return fmt.Errorf("%w: %w", handlers.ErrPartlyDelivered, err)
+			}
 			if err != nil {
 				return err
 			}

@@ -784,3 +784,53 @@ func TestFormerStaffRefused(t *testing.T) {
 		t.Errorf("the code after a former worker tried it: %q", got)
 	}
 }
+
+// TestDeliverInPartsOnce: a nudge too long for one message goes out in
+// parts; the parts after the first survive failures in the outbox, and a
+// repeated Deliver of the same keyed nudge (its mark was lost) sends no
+// part but the first twice.
+func TestDeliverInPartsOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var text strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&text, "%d. %s\n", i+1, strings.Repeat("a follow-up line for today ", 10))
+	}
+	rep := handlers.Reply{Key: "digest:s1:2026-03-02", Blocks: []handlers.Block{{Text: text.String()}}}
+	calls := 0
+	f.fake.FailWhen(func(method string, _ map[string]string) *telegramtest.Failure {
+		if method != "sendMessage" {
+			return nil
+		}
+		calls++
+		if calls == 2 || calls == 3 { // the second part, twice
+			return &telegramtest.Failure{Status: 502, Description: "Bad Gateway"}
+		}
+		return nil
+	})
+	if err := f.tr.Deliver(ctx, "telegram:100", rep); err != nil {
+		t.Fatal(err)
+	}
+	f.idle()
+	parts := f.fake.Messages(admin)
+	if len(parts) < 3 {
+		t.Fatalf("%d parts sent, want the reply in 3 or more", len(parts))
+	}
+	if err := f.tr.Deliver(ctx, "telegram:100", rep); err != nil {
+		t.Fatal(err)
+	}
+	f.idle()
+	again := f.fake.Messages(admin)
+	if len(again) != len(parts)+1 || again[len(parts)].Params["text"] != parts[0].Params["text"] {
+		t.Errorf("after a repeat: %d messages, want %d (the first part once more)", len(again), len(parts)+1)
+	}
+	seen := map[string]int{}
+	for _, m := range again {
+		seen[m.Params["text"]]++
+	}
+	for i, p := range parts[1:] {
+		if n := seen[p.Params["text"]]; n != 1 {
+			t.Errorf("part %d sent %d times, want once", i+2, n)
+		}
+	}
+}
