@@ -16,6 +16,7 @@ type Store interface {
 	OutboxStore
 	LeaseStore
 	StateStore
+	AuditStore
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }

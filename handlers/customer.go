@@ -49,6 +49,7 @@ func (h *Handler) add(ctx context.Context, r *request) (Reply, error) {
 		}
 		return Reply{}, err
 	}
+	h.audit(ctx, r, c.ID)
 	rep := h.card(ctx, r, c)
 	rep.Blocks = append([]Block{{Text: h.cat.T(r.lang, "added", "name", c.Name)}}, rep.Blocks...)
 	return rep, nil
@@ -215,6 +216,7 @@ func (h *Handler) edit(ctx context.Context, r *request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, c.ID)
 	var changed []string
 	for _, s := range kvs {
 		changed = append(changed, s.key+"="+s.value)

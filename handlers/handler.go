@@ -144,6 +144,7 @@ func New(cfg Config) (*Handler, error) {
 		"lang":      {run: h.setLang, minRole: crm.RoleField},
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
 		"staff":     {run: h.staff, minRole: crm.RoleManager},
+		"history":   {run: h.history, minRole: crm.RoleManager},    // handlers/history.go
 		"lost":      {run: h.lost, minRole: crm.RoleField},         // handlers/lost.go
 		"report":    {run: h.report, minRole: crm.RoleManager},     // handlers/report.go
 		"segment":   {run: h.segment, minRole: crm.RoleField},      // handlers/segment.go
@@ -156,7 +157,7 @@ func New(cfg Config) (*Handler, error) {
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "staff", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "staff", "history", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a

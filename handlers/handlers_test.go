@@ -400,3 +400,34 @@ func TestStaffOff(t *testing.T) {
 		t.Errorf("access not restored: %v", err)
 	}
 }
+
+// TestHistory: who changed a customer and what they typed, newest first;
+// changes to staff apart.
+func TestHistory(t *testing.T) {
+	f := newFixture(t)
+	boss := f.staff("telegram:401", crm.RoleManager)
+	f.ok("add Siti Nurhaliza 0123456789")
+	f.now = f.now.Add(time.Hour)
+	if rep := f.as(boss, "edit Siti: hobby=golf"); rep.Error {
+		t.Fatal(rep.Plain())
+	}
+	f.ok("role telegram:401 admin")
+	got := f.as(boss, "history Siti").Plain()
+	contains(t, got, "Changes to Siti Nurhaliza", "telegram:401", "edit Siti: hobby=golf", "add Siti Nurhaliza 0123456789")
+	if strings.Index(got, "hobby=golf") > strings.Index(got, "add Siti") {
+		t.Errorf("history not newest first:\n%s", got)
+	}
+	if strings.Contains(got, "role") {
+		t.Errorf("a role change is listed under the customer:\n%s", got)
+	}
+	contains(t, f.as(boss, "history staff").Plain(), "role telegram:401 admin")
+	// Asking (the list of candidates) changes nothing and records nothing.
+	f.ok("add Siti Aminah 0198765432")
+	f.ok("edit Siti: hobby=chess")
+	if strings.Contains(f.as(boss, "history Siti Nurhaliza").Plain(), "chess") {
+		t.Errorf("an edit that only asked which Siti was recorded")
+	}
+	if rep := f.as(f.staff("telegram:402", crm.RoleRep), "history Siti Nurhaliza"); !rep.Error {
+		t.Errorf("a rep read the history: %s", rep.Plain())
+	}
+}

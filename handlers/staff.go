@@ -160,6 +160,7 @@ func (h *Handler) setRole(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.SetStaffRole(ctx, s.ID, role); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, "")
 	return Text(h.cat.T(r.lang, "role_set", "name", s.Name, "role", h.cat.T(r.lang, "role_"+string(role)))), nil
 }
 
@@ -215,6 +216,7 @@ func (h *Handler) staff(ctx context.Context, r *request) (Reply, error) {
 		if err := h.store.SetStaffActive(ctx, s.ID, true); err != nil {
 			return Reply{}, err
 		}
+		h.audit(ctx, r, "")
 		h.log.Info("staff access restored", "staff", s.ID, "by", r.Staff.ID)
 		return Text(h.cat.T(r.lang, "staff_on", "name", s.Name)), nil
 	}
@@ -222,6 +224,7 @@ func (h *Handler) staff(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.SetStaffActive(ctx, s.ID, false); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, "")
 	h.log.Info("staff access removed", "staff", s.ID, "by", r.Staff.ID)
 	customers, reminders, err := h.store.HandOver(ctx, s.ID, r.Staff.ID)
 	if err != nil {
