@@ -99,7 +99,10 @@ type Invite struct {
 type InviteStore interface {
 	// CreateInvite stores inv.
 	CreateInvite(ctx context.Context, inv *Invite) error
-	// RedeemInvite marks the code used by who, once. Returns ENOTFOUND for an
-	// unknown code, ECONFLICT for one already used and EINVALID for an expired one.
-	RedeemInvite(ctx context.Context, code string, who Identity, now time.Time) (*Invite, error)
+	// EnrollByInvite redeems code for s's first identity at now and enrols
+	// s with the invite's role, as one write that a crash cannot leave half
+	// done; someone already enrolled is returned as they are. Returns
+	// ENOTFOUND for an unknown code, ECONFLICT for one already used or an
+	// identity taken, and EINVALID for an expired code.
+	EnrollByInvite(ctx context.Context, code string, s *Staff, now time.Time) (*Invite, error)
 }

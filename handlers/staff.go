@@ -61,16 +61,13 @@ func (h *Handler) Enroll(ctx context.Context, id crm.Identity, name, lang, code 
 	case crm.ErrorCode(err) != crm.ENOTFOUND:
 		return nil, err
 	}
-	inv, err := h.store.RedeemInvite(ctx, code, id, h.cfg.Now())
+	s := &crm.Staff{Name: clip(name, 80), Language: Lang(lang), Identities: []crm.Identity{id}}
+	inv, err := h.store.EnrollByInvite(ctx, code, s, h.cfg.Now())
 	switch crm.ErrorCode(err) {
 	case "":
 	case crm.ENOTFOUND:
 		return nil, crm.Errorf(crm.ENOTFOUND, "err_invite_unknown")
 	default:
-		return nil, err
-	}
-	s := &crm.Staff{Name: clip(name, 80), Role: inv.Role, Language: Lang(lang), Identities: []crm.Identity{id}}
-	if err := h.store.EnrollStaff(ctx, s); err != nil {
 		return nil, err
 	}
 	h.log.Info("staff enrolled", "staff", s.ID, "role", s.Role, "invited_by", inv.CreatedBy)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/crmbot/crmbot/crm"
@@ -41,9 +43,53 @@ func (db *DB) Staff(ctx context.Context, id crm.StaffID) (*crm.Staff, error) {
 	return &d.Staff, nil
 }
 
-// EnrollStaff creates s and claims its identities; if one is taken, nothing
-// of s is left behind.
+// opEnrol is the intent of an enrolment: redeem the code, if any, claim
+// the identities, insert the staff member.
+const opEnrol = "enrol"
+
+// enrolment is what an enrolment intent records.
+type enrolment struct {
+	Code  string    `bson:"code"` // "" for an enrolment without an invite
+	Staff staffDoc  `bson:"staff"`
+	Now   time.Time `bson:"now"`
+}
+
+// EnrollStaff creates s and claims its identities, as one recoverable
+// write; if an identity is taken, nothing of s is left behind.
 func (db *DB) EnrollStaff(ctx context.Context, s *crm.Staff) error {
+	_, err := db.enrol(ctx, "", s, db.now())
+	return err
+}
+
+// EnrollByInvite redeems code for s's first identity and enrols s, as one
+// recoverable write: a crash at any step is finished at the next start, so
+// a code is never used up without its staff member, nor an identity
+// claimed without one.
+// The staff member gets the invite's role.
+func (db *DB) EnrollByInvite(ctx context.Context, code string, s *crm.Staff, now time.Time) (*crm.Invite, error) {
+	return db.enrol(ctx, code, s, now)
+}
+
+func (db *DB) enrol(ctx context.Context, code string, s *crm.Staff, now time.Time) (*crm.Invite, error) {
+	if len(s.Identities) == 0 {
+		return nil, crm.Errorf(crm.EINVALID, "err_not_staff")
+	}
+	var inv inviteDoc
+	if code != "" {
+		if err := db.invites.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&inv); err != nil {
+			return nil, translate("find invite", err)
+		}
+		s.Role = inv.Role
+	}
+	// An enrolment of the same identity that a crash interrupted is
+	// finished first; if it enrolled them, this one has nothing to do.
+	if err := db.finishIntent(ctx, opEnrol+":"+string(s.Identities[0])); err != nil {
+		return nil, err
+	}
+	if got, err := db.StaffByIdentity(ctx, s.Identities[0]); err == nil {
+		*s = *got
+		return &inv.Invite, nil
+	}
 	if s.ID == "" {
 		s.ID = crm.StaffID(newID())
 	}
@@ -51,17 +97,63 @@ func (db *DB) EnrollStaff(ctx context.Context, s *crm.Staff) error {
 		s.CreatedAt = db.now()
 	}
 	s.Active = true
+	e := enrolment{Code: code, Staff: staffDoc{ID: string(s.ID), Staff: *s}, Now: now}
+	if err := db.withIntent(ctx, opEnrol, string(s.Identities[0]), e); err != nil {
+		return nil, err
+	}
+	inv.Invite.UsedBy = s.Identities[0]
+	return &inv.Invite, nil
+}
+
+// redoEnrol runs an enrolment's steps; each finds its own work done when
+// it runs again. A used or expired code, or an identity that belongs to
+// someone else, undoes the steps before it and refuses.
+func (db *DB) redoEnrol(ctx context.Context, raw bson.Raw) error {
+	var e enrolment
+	if err := bson.Unmarshal(raw, &e); err != nil {
+		return fmt.Errorf("read enrolment: %w", err)
+	}
+	who := e.Staff.Identities[0]
+	if e.Code != "" {
+		if err := db.redeem(ctx, e.Code, who, e.Now); err != nil {
+			return err
+		}
+		if err := db.step(opEnrol + "/redeemed"); err != nil {
+			return err
+		}
+	}
 	var claimed []string
-	for _, id := range s.Identities {
-		if _, err := db.identities.InsertOne(ctx, identityDoc{ID: string(id), Staff: string(s.ID)}); err != nil {
+	for _, id := range e.Staff.Identities {
+		_, err := db.identities.InsertOne(ctx, identityDoc{ID: string(id), Staff: e.Staff.ID})
+		if mongo.IsDuplicateKeyError(err) {
+			var d identityDoc
+			if err := db.identities.FindOne(ctx, bson.D{{Key: "_id", Value: string(id)}}).Decode(&d); err != nil {
+				return translate("read identity", err)
+			}
+			if d.Staff == e.Staff.ID {
+				continue // claimed by an earlier run of this write
+			}
 			for _, c := range claimed {
 				db.identities.DeleteOne(ctx, bson.D{{Key: "_id", Value: c}})
 			}
+			if e.Code != "" {
+				db.invites.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.Code}},
+					bson.D{{Key: "$set", Value: bson.D{{Key: "usedby", Value: ""}}}})
+			}
+			return crm.Errorf(crm.ECONFLICT, "err_conflict")
+		}
+		if err != nil {
 			return translate("claim identity", err)
 		}
 		claimed = append(claimed, string(id))
+		if err := db.step(opEnrol + "/identity"); err != nil {
+			return err
+		}
 	}
-	_, err := db.staff.InsertOne(ctx, staffDoc{ID: string(s.ID), Staff: *s})
+	_, err := db.staff.InsertOne(ctx, e.Staff)
+	if mongo.IsDuplicateKeyError(err) {
+		return nil // inserted by an earlier run
+	}
 	return translate("insert staff", err)
 }
 
@@ -148,28 +240,30 @@ func (db *DB) CreateInvite(ctx context.Context, inv *crm.Invite) error {
 	return translate("insert invite", err)
 }
 
-// RedeemInvite marks the code used with one conditional write: of two people
-// redeeming one code at once, one gets it.
-func (db *DB) RedeemInvite(ctx context.Context, code string, who crm.Identity, now time.Time) (*crm.Invite, error) {
+// redeem marks code used by who with one conditional write: of two people
+// redeeming one code at once, one gets it. A code already used by who is
+// redeemed (an interrupted enrolment running again).
+func (db *DB) redeem(ctx context.Context, code string, who crm.Identity, now time.Time) error {
 	var d inviteDoc
 	if err := db.invites.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&d); err != nil {
-		return nil, translate("find invite", err)
+		return translate("find invite", err)
 	}
-	if d.UsedBy != "" {
-		return nil, crm.Errorf(crm.ECONFLICT, "err_invite_used")
-	}
-	if now.After(d.ExpiresAt) {
-		return nil, crm.Errorf(crm.EINVALID, "err_invite_expired")
+	switch {
+	case d.UsedBy == who:
+		return nil
+	case d.UsedBy != "":
+		return crm.Errorf(crm.ECONFLICT, "err_invite_used")
+	case now.After(d.ExpiresAt):
+		return crm.Errorf(crm.EINVALID, "err_invite_expired")
 	}
 	res, err := db.invites.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: code}, {Key: "usedby", Value: ""}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "usedby", Value: string(who)}}}})
 	if err != nil {
-		return nil, translate("redeem invite", err)
+		return translate("redeem invite", err)
 	}
 	if res.ModifiedCount == 0 {
-		return nil, crm.Errorf(crm.ECONFLICT, "err_invite_used")
+		return crm.Errorf(crm.ECONFLICT, "err_invite_used")
 	}
-	d.Invite.UsedBy = who
-	return &d.Invite, nil
+	return nil
 }

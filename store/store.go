@@ -37,6 +37,9 @@ type DB struct {
 	shared   bool // made by Use: Close leaves the connection alone
 	now      func() time.Time
 	log      *slog.Logger
+	// failpoint, set by tests only, stops a multi-step write at a named
+	// step as a crash would (store/intent.go).
+	failpoint func(step string) error
 
 	// background runs the one-off segment index build (store/segindex.go);
 	// Close stops it with stopBackground and waits.
@@ -106,6 +109,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close(context.Background())
 		return nil, err
 	}
+	if _, err := db.FinishIntents(ctx); err != nil {
+		db.Close(context.Background())
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -147,6 +154,9 @@ func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
 		return nil, err
 	}
 	if err := u.startSegmentIndex(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := u.FinishIntents(ctx); err != nil {
 		return nil, err
 	}
 	return u, nil
