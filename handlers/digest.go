@@ -230,10 +230,18 @@ func (h *Handler) digestData(ctx context.Context, st crm.SchedulerStore, day str
 			}
 			seen[c.ID] = true
 			data.Lost = append(data.Lost, c)
-			data.LostBy[c.Lost.Reason]++
+			data.LostBy[lostReason(c.Lost)]++
 		}
 	}
 	return data, nil
+}
+
+// lostReason is the reason key of a loss, "other" when none was kept.
+func lostReason(l *crm.Lost) string {
+	if l.Reason == "" {
+		return "other"
+	}
+	return l.Reason
 }
 
 // topByValue ranks customers by what they spent in the base currency, the
@@ -322,8 +330,11 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	}
 	blocks = append(blocks, Block{Heading: t("digest_at_risk"), Text: orNone(risk, none), Buttons: riskButtons})
 	var lost []string
+	if len(d.Lost) > 0 {
+		lost = append(lost, t("report_lost_total", "count", len(d.Lost)))
+	}
 	for _, c := range d.Lost {
-		line := "• " + c.Name + ": " + c.Lost.Reason
+		line := "• " + c.Name + ": " + t("reason_"+lostReason(c.Lost))
 		if c.Lost.Competitor != "" {
 			line += " → " + c.Lost.Competitor
 		}
@@ -331,10 +342,9 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	}
 	if len(d.LostBy) > 0 {
 		var reasons []string
-		for r, n := range d.LostBy {
-			reasons = append(reasons, r+" "+strconv.Itoa(n))
+		for _, f := range countFields(d.LostBy) { // most first, as in report lost
+			reasons = append(reasons, t("reason_"+f.Label)+" "+f.Value)
 		}
-		sort.Strings(reasons)
 		lost = append(lost, t("digest_lost_reasons", "reasons", strings.Join(reasons, ", ")))
 	}
 	blocks = append(blocks, Block{Heading: t("digest_lost"), Text: orNone(lost, none)})
