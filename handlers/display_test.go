@@ -200,3 +200,33 @@ func image(rep handlers.Reply) *handlers.Image {
 	}
 	return nil
 }
+
+// TestBaseCurrencyConfig: the base currency defaults from the region, the
+// tier thresholds from the currency; a currency without defaults needs
+// thresholds, and rules in another currency are refused.
+func TestBaseCurrencyConfig(t *testing.T) {
+	cat, err := handlers.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		cfg     handlers.Config
+		wantErr bool
+	}{
+		{"RegionDefault", handlers.Config{Region: "IN"}, false},
+		{"DollarsHaveDefaults", handlers.Config{Region: "MY", Currency: "USD"}, false},
+		{"YenHasNoDefaults", handlers.Config{Currency: "JPY"}, true},
+		{"YenWithThresholds", handlers.Config{Currency: "JPY", Tiers: crm.TierRules{Currency: "JPY", HighSpend: 1_500_000, MiddleSpend: 300_000, BigSale: 750_000}}, false},
+		{"RulesInAnotherCurrency", handlers.Config{Currency: "IDR", Tiers: crm.DefaultTierRules}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Store, tt.cfg.Catalog = server, cat
+			_, err := handlers.New(tt.cfg)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err = %v, want error %v", err, tt.wantErr)
+			}
+		})
+	}
+}
