@@ -235,7 +235,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	n, err := custfile.Export(ctx, db, &out, time.UTC)
+	n, err := custfile.Export(ctx, db, &out, time.UTC, "MYR")
 	if err != nil || n != 2 {
 		t.Fatalf("exported %d, %v", n, err)
 	}

@@ -84,7 +84,7 @@ var headerWords = map[Field][]string{
 	FieldLinkedIn:    {"linkedin"},
 	FieldInstagram:   {"instagram", "ig"},
 	// Export writes these; importing them back is not meaningful.
-	FieldIgnore: {"id", "tier", "orders", "spent", "lastorder", "lastcontact", "created", "lostreason", "lostcompetitor"},
+	FieldIgnore: {"id", "tier", "orders", "currency", "spent", "spentother", "lastorder", "lastcontact", "created", "lostreason", "lostcompetitor"},
 }
 
 var headerIndex = func() map[string]Field {

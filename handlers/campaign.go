@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -84,14 +83,6 @@ func (h *Handler) campaignReport(ctx context.Context, r *request, cs crm.Campaig
 	if rep.Reach > 0 {
 		rate = strconv.FormatFloat(100*float64(rep.Responders)/float64(rep.Reach), 'f', 1, 64) + "%"
 	}
-	var revenue []string
-	for cur, v := range rep.Revenue {
-		revenue = append(revenue, formatMoney(crm.Money{Minor: v, Currency: cur}))
-	}
-	sort.Strings(revenue)
-	if len(revenue) == 0 {
-		revenue = []string{"0"}
-	}
 	b := Block{
 		Heading: t("campaign_report_heading", "name", name),
 		Text:    t("campaign_started", "day", h.when(c.CreatedAt)[:10], "segment", c.Segment),
@@ -100,7 +91,7 @@ func (h *Handler) campaignReport(ctx context.Context, r *request, cs crm.Campaig
 			{Label: t("field_responders"), Value: strconv.Itoa(rep.Responders) + " (" + rate + ")"},
 			{Label: t("field_campaign_sales"), Value: strconv.Itoa(rep.Sales)},
 			{Label: t("field_campaign_logs"), Value: strconv.Itoa(rep.Logs)},
-			{Label: t("field_revenue"), Value: strings.Join(revenue, " + ")},
+			{Label: t("field_revenue"), Value: h.amounts(r.lang, rep.Revenue)},
 		},
 	}
 	if rep.Outside > 0 {

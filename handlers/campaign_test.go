@@ -34,7 +34,7 @@ func TestCampaign(t *testing.T) {
 	contains(t, f.ok(`campaign new kl-all: city="Kuala Lumpur"`), "targets 2 customers")
 
 	t.Run("NoResponsesYet", func(t *testing.T) {
-		contains(t, f.ok("campaign report raya-2026"), "Reach: 2", "Responded: 0 (0.0%)", "Revenue: 0")
+		contains(t, f.ok("campaign report raya-2026"), "Reach: 2", "Responded: 0 (0.0%)", "Revenue: "+f.h.Money(crm.Money{Currency: "MYR"}))
 	})
 
 	f.ok("sale Ahmad: 1000 MYR solar panel card campaign=raya-2026")

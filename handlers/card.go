@@ -59,7 +59,7 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 	add("field_family", strings.Join(fam, "; "))
 	add("field_hobbies", strings.Join(c.Hobbies, ", "))
 	add("field_memberships", strings.Join(c.Memberships, ", "))
-	add("field_tier", t("tier_"+strings.ReplaceAll(string(c.Stats.Tier), "-", "_")))
+	add("field_tier", h.tierName(l, c.Stats.Tier))
 	// The viewer's open reminders about c: listed below, and a planned
 	// follow-up for the lead score.
 	var mine []crm.Reminder
@@ -74,10 +74,10 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 		add("field_lead", h.leadText(l, crm.ScoreLead(c, h.now(), len(mine) > 0)))
 	}
 	if c.Stats.Orders > 0 {
-		add("field_orders", t("orders_spent", "count", c.Stats.Orders, "spent", spentText(c.Stats.Spent)))
+		add("field_orders", t("orders_spent", "count", c.Stats.Orders, "spent", h.amounts(l, c.Stats.Spent)))
 	}
 	if c.Stats.CreditDue > 0 {
-		add("field_credit_due", strconv.FormatInt(c.Stats.CreditDue, 10))
+		add("field_credit_due", h.creditDue(l, c.Stats))
 	}
 	if !c.Stats.LastContactAt.IsZero() {
 		add("field_last_contact", h.ago(l, c.Stats.LastContactAt))
@@ -152,11 +152,47 @@ func (h *Handler) ago(lang string, t time.Time) string {
 	return h.when(t) + " (" + h.cat.T(lang, "days_ago", "count", days) + ")"
 }
 
-func spentText(spent map[string]int64) string {
-	var parts []string
-	for cur, v := range spent {
-		parts = append(parts, formatMoney(crm.Money{Minor: v, Currency: cur}))
+// tierName is a value tier in lang: "one-off" is "one-off big buyer".
+func (h *Handler) tierName(lang string, t crm.Tier) string {
+	return h.cat.T(lang, "tier_"+strings.ReplaceAll(string(t), "-", "_"))
+}
+
+// amounts shows totals kept per currency: the base currency first, the
+// others after it as "also ...", each through h.money and never added
+// together: "MYR 30,000.00 (also USD 120.00, IDR 1,500,000)". A customer
+// who bought only in other currencies gets those alone.
+func (h *Handler) amounts(lang string, totals map[string]int64) string {
+	base := h.cfg.Currency
+	var others []string
+	for cur, v := range totals {
+		if cur != base && v != 0 {
+			others = append(others, cur)
+		}
 	}
-	sort.Strings(parts)
-	return strings.Join(parts, " + ")
+	sort.Strings(others)
+	shown := make([]string, len(others))
+	for i, cur := range others {
+		shown[i] = h.money(crm.Money{Minor: totals[cur], Currency: cur})
+	}
+	v, ok := totals[base]
+	switch {
+	case len(others) == 0:
+		return h.money(crm.Money{Minor: v, Currency: base})
+	case !ok || v == 0:
+		return strings.Join(shown, ", ")
+	}
+	return h.money(crm.Money{Minor: v, Currency: base}) + " (" + h.cat.T(lang, "money_also", "amounts", strings.Join(shown, ", ")) + ")"
+}
+
+// creditDue shows a customer's outstanding credit. Stats keep it as one
+// number without a currency, so it is shown as money only when every sale
+// of the customer was in one currency; otherwise the sum mixes currencies
+// and the card says so instead of showing it.
+func (h *Handler) creditDue(lang string, st crm.Stats) string {
+	if len(st.Spent) == 1 {
+		for cur := range st.Spent {
+			return h.money(crm.Money{Minor: st.CreditDue, Currency: cur})
+		}
+	}
+	return h.cat.T(lang, "credit_due_mixed")
 }

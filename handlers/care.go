@@ -394,7 +394,7 @@ func (s *Scheduler) careBlock(it crm.CareItem, c *crm.Customer, lang string) Blo
 	t := func(key string, args ...any) string { return s.h.cat.T(lang, key, args...) }
 	amount := ""
 	if it.Currency != "" {
-		amount = formatMoney(crm.Money{Minor: it.Amount, Currency: it.Currency})
+		amount = s.h.money(crm.Money{Minor: it.Amount, Currency: it.Currency})
 	}
 	key := "care_" + it.Reason
 	if it.Days > 0 && (it.Reason == reasonBirthday || it.Reason == reasonAnniversary || it.Reason == reasonFamilyBirthday || it.Reason == reasonFamilyAnniv) {

@@ -22,6 +22,8 @@ type digestData struct {
 	Day       string // the day the digest is for (its "yesterday" is the day before)
 	Yesterday string
 	Customers int64
+	Sales     int              // sales recorded yesterday
+	Amount    map[string]int64 // their total per currency, never added across
 	Reps      []repDay
 	Opened    int
 	Resolved  int
@@ -106,7 +108,7 @@ func (h *Handler) digestData(ctx context.Context, st crm.SchedulerStore, day str
 	}
 	yday := today.AddDate(0, 0, -1)
 	in := func(t time.Time) bool { return !t.Before(yday) && t.Before(today) }
-	data := &digestData{Day: day, Yesterday: yday.Format("2006-01-02"), LostBy: map[string]int{}}
+	data := &digestData{Day: day, Yesterday: yday.Format("2006-01-02"), Amount: map[string]int64{}, LostBy: map[string]int{}}
 	if data.Customers, err = h.store.CountCustomers(ctx); err != nil {
 		return nil, err
 	}
@@ -151,6 +153,8 @@ func (h *Handler) digestData(ctx context.Context, st crm.SchedulerStore, day str
 				r := rep(s.Staff)
 				r.Sales++
 				r.Amount[s.Amount.Currency] += s.Amount.Minor
+				data.Sales++
+				data.Amount[s.Amount.Currency] += s.Amount.Minor
 			}
 		}
 		cs, err := st.CustomersCreated(ctx, ud)
@@ -201,8 +205,7 @@ func (h *Handler) digestData(ctx context.Context, st crm.SchedulerStore, day str
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(high, func(i, j int) bool { return value(high[i]) > value(high[j]) })
-	data.Top = high[:min(len(high), 5)]
+	data.Top = h.topByValue(high, 5)
 	for _, c := range high {
 		quiet := int(now.Sub(lastContact(c)).Hours() / 24)
 		if quiet < th.HighValueQuiet {
@@ -227,23 +230,44 @@ func (h *Handler) digestData(ctx context.Context, st crm.SchedulerStore, day str
 			}
 			seen[c.ID] = true
 			data.Lost = append(data.Lost, c)
-			data.LostBy[c.Lost.Reason]++
+			data.LostBy[lostReason(c.Lost)]++
 		}
 	}
 	return data, nil
 }
 
-// value is a customer's largest spend in one currency, for ranking.
-func value(c *crm.Customer) int64 {
-	var v int64
-	for _, x := range c.Stats.Spent {
-		v = max(v, x)
+// lostReason is the reason key of a loss, "other" when none was kept.
+func lostReason(l *crm.Lost) string {
+	if l.Reason == "" {
+		return "other"
 	}
-	return v
+	return l.Reason
 }
 
-// renderDigest lays the digest out in lang: a chart of yesterday per rep
-// with the same figures as text for the fallback, then the lists.
+// topByValue ranks customers by what they spent in the base currency, the
+// only figure that compares across customers, and returns the first n;
+// one who spent nothing in it has no place in the ranking.
+func (h *Handler) topByValue(cs []*crm.Customer, n int) []*crm.Customer {
+	base := h.cfg.Currency
+	var top []*crm.Customer
+	for _, c := range cs {
+		if c.Stats.Spent[base] > 0 {
+			top = append(top, c)
+		}
+	}
+	sort.SliceStable(top, func(i, j int) bool {
+		a, b := top[i].Stats.Spent[base], top[j].Stats.Spent[base]
+		if a != b {
+			return a > b
+		}
+		return top[i].Name < top[j].Name
+	})
+	return top[:min(len(top), n)]
+}
+
+// renderDigest lays the digest out in lang: yesterday per rep as text and
+// as a chart (the text is also what a reader without the image gets), then
+// the lists. Amounts go through h.amounts: per currency, the base first.
 func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
 	none := t("digest_none")
@@ -251,7 +275,7 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	for _, r := range d.Reps {
 		line := "• " + r.Staff.Name + ": " + t("digest_rep_line", "calls", r.Calls, "visits", r.Visits, "sales", r.Sales, "new", r.NewCus)
 		if len(r.Amount) > 0 {
-			line += " (" + spentText(r.Amount) + ")"
+			line += " (" + h.amounts(lang, r.Amount) + ")"
 		}
 		repLines = append(repLines, line)
 	}
@@ -263,15 +287,19 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 		Heading: t("digest_heading", "date", d.Day),
 		Fields: []Field{
 			{Label: t("digest_customers"), Value: strconv.FormatInt(d.Customers, 10)},
+			{Label: t("digest_sales_total", "date", d.Yesterday), Value: t("digest_sales_amount", "count", d.Sales, "amount", h.amounts(lang, d.Amount))},
 			{Label: t("digest_complaints_label"), Value: t("digest_complaints", "opened", d.Opened, "resolved", d.Resolved, "overdue", d.Overdue)},
 		},
 	}, {
 		Heading: t("digest_yesterday", "date", d.Yesterday),
 		Text:    yesterday,
 	}}
+	// The chart's text is what it draws, not the figures again: they are
+	// in the block above, and every platform shows Alt beside the image
+	// (a photo caption, a Slack context line), so the lines came twice.
 	if png, err := digestChart(d, t); err == nil {
 		blocks = append(blocks, Block{Image: &Image{Name: "digest-" + d.Day + ".png", PNG: png,
-			Alt: t("digest_chart_alt", "date", d.Yesterday) + "\n" + yesterday}})
+			Alt: t("digest_chart_caption", "date", d.Yesterday)}})
 	}
 	var overdue []string
 	for _, r := range d.Reps {
@@ -282,7 +310,7 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	blocks = append(blocks, Block{Heading: t("digest_overdue_followups"), Text: orNone(overdue, none)})
 	var top []string
 	for i, c := range d.Top {
-		top = append(top, strconv.Itoa(i+1)+". "+c.Name+": "+spentText(c.Stats.Spent))
+		top = append(top, strconv.Itoa(i+1)+". "+c.Name+": "+h.amounts(lang, c.Stats.Spent))
 	}
 	blocks = append(blocks, Block{Heading: t("digest_top"), Text: orNone(top, none)})
 	var risk []string
@@ -302,8 +330,11 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	}
 	blocks = append(blocks, Block{Heading: t("digest_at_risk"), Text: orNone(risk, none), Buttons: riskButtons})
 	var lost []string
+	if len(d.Lost) > 0 {
+		lost = append(lost, t("report_lost_total", "count", len(d.Lost)))
+	}
 	for _, c := range d.Lost {
-		line := "• " + c.Name + ": " + c.Lost.Reason
+		line := "• " + c.Name + ": " + t("reason_"+lostReason(c.Lost))
 		if c.Lost.Competitor != "" {
 			line += " → " + c.Lost.Competitor
 		}
@@ -311,10 +342,9 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	}
 	if len(d.LostBy) > 0 {
 		var reasons []string
-		for r, n := range d.LostBy {
-			reasons = append(reasons, r+" "+strconv.Itoa(n))
+		for _, f := range countFields(d.LostBy) { // most first, as in report lost
+			reasons = append(reasons, t("reason_"+f.Label)+" "+f.Value)
 		}
-		sort.Strings(reasons)
 		lost = append(lost, t("digest_lost_reasons", "reasons", strings.Join(reasons, ", ")))
 	}
 	blocks = append(blocks, Block{Heading: t("digest_lost"), Text: orNone(lost, none)})

@@ -29,7 +29,11 @@ type Config struct {
 	Language string           // default reply language (CRM_LANGUAGE)
 	// DigestAt is the local time of day a date-only follow-up is due, "08:30".
 	DigestAt string
-	// Tiers are the value-tier thresholds.
+	// Currency is the base currency (CRM_CURRENCY, ISO 4217): totals are
+	// ranked and tiered in it, other currencies are listed apart. Empty:
+	// the tier rules' currency, else the region's.
+	Currency string
+	// Tiers are the value-tier thresholds; zero: the defaults of Currency.
 	Tiers crm.TierRules
 	// InviteLinks returns links that redeem an invite code on each platform
 	// (a Telegram deep link); optional.
@@ -115,8 +119,24 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.DigestAt == "" {
 		cfg.DigestAt = "08:30"
 	}
+	if cfg.Currency == "" {
+		cfg.Currency = cfg.Tiers.Currency
+	}
+	if cfg.Currency == "" {
+		cfg.Currency = crm.RegionDefaultsFor(strings.ToUpper(cfg.Region)).Currency
+	}
 	if cfg.Tiers == (crm.TierRules{}) {
-		cfg.Tiers = crm.DefaultTierRules
+		rules, err := DefaultTierRules(cfg.Currency)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Tiers = rules
+	}
+	if cfg.Tiers.Currency == "" {
+		cfg.Tiers.Currency = cfg.Currency
+	}
+	if cfg.Tiers.Currency != cfg.Currency {
+		return nil, fmt.Errorf("handlers: tier rules in %s but the base currency is %s", cfg.Tiers.Currency, cfg.Currency)
 	}
 	dt, err := time.Parse("15:04", cfg.DigestAt)
 	if err != nil {

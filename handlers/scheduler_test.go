@@ -626,8 +626,8 @@ func TestDigestCommand(t *testing.T) {
 			img = b.Image
 		}
 	}
-	if img == nil || !bytes.HasPrefix(img.PNG, []byte("\x89PNG")) || !strings.Contains(img.Alt, "Aisyah") {
-		t.Fatalf("digest chart missing or without its text fallback: %+v", img)
+	if img == nil || !bytes.HasPrefix(img.PNG, []byte("\x89PNG")) || img.Alt == "" {
+		t.Fatal("digest chart missing or without its caption")
 	}
 	if r := w.h.Handle(context.Background(), handlers.Request{Staff: w.rep, Text: "digest"}); !r.Error {
 		t.Error("a rep got the managers' digest")

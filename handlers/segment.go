@@ -393,7 +393,7 @@ func (h *Handler) segmentPage(ctx context.Context, r *request, q segmentQuery, m
 		if err != nil {
 			return Reply{}, err
 		}
-		line := strconv.Itoa(from+i+1) + ". " + customerLabel(c) + " · " + string(c.Stats.Tier)
+		line := strconv.Itoa(from+i+1) + ". " + customerLabel(c) + " · " + h.tierName(r.lang, c.Stats.Tier)
 		if c.City != "" {
 			line += " · " + c.City
 		}
@@ -435,7 +435,7 @@ func (h *Handler) segmentPage(ctx context.Context, r *request, q segmentQuery, m
 // export`, with the byte-order mark that lets Excel show every script.
 func (h *Handler) segmentCSV(ctx context.Context, r *request, q segmentQuery, members []crm.SegmentMember) (Reply, error) {
 	var buf bytes.Buffer
-	w, err := custfile.NewWriter(&buf, h.cfg.Location)
+	w, err := custfile.NewWriter(&buf, h.cfg.Location, h.cfg.Currency)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/crmbot/crmbot/crm"
@@ -124,10 +123,26 @@ func (s *Scheduler) retierAll(ctx context.Context, now time.Time) (int, error) {
 	return len(moves), nil
 }
 
-// RegionAmount converts an amount in the currency of region ("10000"
-// ringgit for MY) to the minor units sales are kept in (1,000,000 sen),
-// for thresholds configured in whole money.
-func RegionAmount(region string, amount float64) int64 {
-	cur := regionCurrency[strings.ToUpper(region)]
-	return int64(math.Round(amount * math.Pow10(scale(cur))))
+// WholeAmount converts whole money of currency ("10000" ringgit) to the
+// minor units sales are kept in (1,000,000 sen), for thresholds
+// configured in whole money.
+func WholeAmount(currency string, amount float64) int64 {
+	return int64(math.Round(amount * math.Pow10(scale(currency))))
+}
+
+// DefaultTierRules are crm.DefaultTierRules with the thresholds of the
+// region table (crm.CurrencyDefaults) for a business whose base currency
+// is currency; an error for a currency the table does not know, whose
+// thresholds must be given (CRM_TIER_*).
+func DefaultTierRules(currency string) (crm.TierRules, error) {
+	d, ok := crm.CurrencyDefaults(currency)
+	if !ok {
+		return crm.TierRules{}, fmt.Errorf("handlers: no default tier thresholds in %s", currency)
+	}
+	r := crm.DefaultTierRules
+	r.Currency = currency
+	r.HighSpend = WholeAmount(currency, d.HighSpend)
+	r.MiddleSpend = WholeAmount(currency, d.MiddleSpend)
+	r.BigSale = WholeAmount(currency, d.BigSale)
+	return r, nil
 }

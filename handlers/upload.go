@@ -199,7 +199,7 @@ func (h *Handler) exportAll(ctx context.Context, r *request) (Reply, error) {
 		return Reply{}, crm.Errorf(crm.EINTERNAL, "err_internal")
 	}
 	var buf bytes.Buffer
-	n, err := custfile.Export(ctx, lister, &buf, h.cfg.Location)
+	n, err := custfile.Export(ctx, lister, &buf, h.cfg.Location, h.cfg.Currency)
 	if err != nil {
 		return Reply{}, err
 	}

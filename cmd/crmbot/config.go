@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"golang.org/x/text/currency"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/handlers"
@@ -36,20 +38,22 @@ type Config struct {
 	TelegramChatRate      float64 `envconfig:"TELEGRAM_CHAT_RATE" default:"1"`
 
 	Admins            string        `envconfig:"CRM_ADMINS"`
-	Timezone          string        `envconfig:"CRM_TIMEZONE" default:"UTC"`
+	Timezone          string        `envconfig:"CRM_TIMEZONE"` // empty: the region's (crm.RegionDefaultsFor)
 	Region            string        `envconfig:"CRM_REGION" default:"MY"`
+	Currency          string        `envconfig:"CRM_CURRENCY"` // empty: the region's
 	Language          string        `envconfig:"CRM_LANGUAGE" default:"en"`
 	SchedulerInterval time.Duration `envconfig:"CRM_SCHEDULER_INTERVAL" default:"1m"`
 	DigestAt          string        `envconfig:"CRM_DIGEST_AT" default:"08:30"`
 	QuietHours        string        `envconfig:"CRM_QUIET_HOURS" default:"21:00-08:00"`
 
-	// Value tiers (README, "Value tiers"); amounts in the region's currency.
-	TierHighSpend   float64 `envconfig:"CRM_TIER_HIGH_SPEND" default:"10000"`
-	TierMiddleSpend float64 `envconfig:"CRM_TIER_MIDDLE_SPEND" default:"2000"`
-	TierBigSale     float64 `envconfig:"CRM_TIER_BIG_SALE" default:"5000"`
-	TierRecentDays  int     `envconfig:"CRM_TIER_RECENT_DAYS" default:"90"`
-	TierLapsedDays  int     `envconfig:"CRM_TIER_LAPSED_DAYS" default:"365"`
-	TierFrequent    int     `envconfig:"CRM_TIER_FREQUENT_ORDERS" default:"5"`
+	// Value tiers (README, "Value tiers"); whole money of the base currency,
+	// the currency's defaults where not set (crm.CurrencyDefaults).
+	TierHighSpend   amount `envconfig:"CRM_TIER_HIGH_SPEND"`
+	TierMiddleSpend amount `envconfig:"CRM_TIER_MIDDLE_SPEND"`
+	TierBigSale     amount `envconfig:"CRM_TIER_BIG_SALE"`
+	TierRecentDays  int    `envconfig:"CRM_TIER_RECENT_DAYS" default:"90"`
+	TierLapsedDays  int    `envconfig:"CRM_TIER_LAPSED_DAYS" default:"365"`
+	TierFrequent    int    `envconfig:"CRM_TIER_FREQUENT_ORDERS" default:"5"`
 	// Complaints and returns about one product within 30 days that alert the managers.
 	ProductAlertAt int `envconfig:"CRM_PRODUCT_ALERT_AT" default:"3"`
 
@@ -71,14 +75,24 @@ func loadConfig() (*Config, error) {
 		}
 		return nil, err
 	}
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return nil, fmt.Errorf("CRM_TIMEZONE: %q is not a time zone; use an IANA name such as Asia/Kuala_Lumpur", c.Timezone)
-	}
-	c.Location = loc
 	c.Region = strings.ToUpper(strings.TrimSpace(c.Region))
 	if !phone.Region(c.Region) {
 		return nil, fmt.Errorf("CRM_REGION: %q is not a region with phone numbers; use an ISO 3166 code such as MY, ID, CN or IN", c.Region)
+	}
+	region := crm.RegionDefaultsFor(c.Region)
+	if strings.TrimSpace(c.Timezone) == "" {
+		c.Timezone = region.Zone
+	}
+	loc, err := time.LoadLocation(strings.TrimSpace(c.Timezone))
+	if err != nil {
+		return nil, fmt.Errorf("CRM_TIMEZONE: %q is not a time zone; use an IANA name such as %s", c.Timezone, region.Zone)
+	}
+	c.Location = loc
+	if c.Currency = strings.ToUpper(strings.TrimSpace(c.Currency)); c.Currency == "" {
+		c.Currency = region.Currency
+	}
+	if u, err := currency.ParseISO(c.Currency); err != nil || u.String() != c.Currency {
+		return nil, fmt.Errorf("CRM_CURRENCY: %q is not an ISO 4217 currency code; use one such as %s, IDR, INR or USD", c.Currency, region.Currency)
 	}
 	if l := handlers.Lang(c.Language); l == "" || !strings.EqualFold(l, c.Language) {
 		return nil, fmt.Errorf("CRM_LANGUAGE: %q is not one of %s", c.Language, strings.Join(handlers.Languages, ", "))
@@ -141,15 +155,22 @@ func loadConfig() (*Config, error) {
 	return &c, nil
 }
 
-// tiers checks the tier thresholds and turns them into rules.
+// tiers checks the tier thresholds and turns them into rules in the base
+// currency. A threshold not set comes from the currency's defaults; a
+// currency without defaults must be given all three.
 func (c *Config) tiers() error {
+	d, known := crm.CurrencyDefaults(c.Currency)
+	if !known && !(c.TierHighSpend.set && c.TierMiddleSpend.set && c.TierBigSale.set) {
+		return fmt.Errorf("CRM_TIER_HIGH_SPEND: there are no default thresholds in %s; set CRM_TIER_HIGH_SPEND, CRM_TIER_MIDDLE_SPEND and CRM_TIER_BIG_SALE in whole %s, e.g. 10000, 2000 and 5000", c.Currency, c.Currency)
+	}
+	high, middle, big := c.TierHighSpend.or(d.HighSpend), c.TierMiddleSpend.or(d.MiddleSpend), c.TierBigSale.or(d.BigSale)
 	switch {
-	case !(c.TierMiddleSpend > 0):
-		return fmt.Errorf("CRM_TIER_MIDDLE_SPEND: %v is not an amount above 0, e.g. 2000", c.TierMiddleSpend)
-	case !(c.TierHighSpend > c.TierMiddleSpend):
-		return fmt.Errorf("CRM_TIER_HIGH_SPEND: %v must be above CRM_TIER_MIDDLE_SPEND (%v), e.g. 10000", c.TierHighSpend, c.TierMiddleSpend)
-	case !(c.TierBigSale > 0):
-		return fmt.Errorf("CRM_TIER_BIG_SALE: %v is not an amount above 0, e.g. 5000", c.TierBigSale)
+	case !(middle > 0):
+		return fmt.Errorf("CRM_TIER_MIDDLE_SPEND: %v is not an amount above 0, e.g. %v", middle, example(d.MiddleSpend, 2000))
+	case !(high > middle):
+		return fmt.Errorf("CRM_TIER_HIGH_SPEND: %v must be above CRM_TIER_MIDDLE_SPEND (%v), e.g. %v", high, middle, example(d.HighSpend, 10000))
+	case !(big > 0):
+		return fmt.Errorf("CRM_TIER_BIG_SALE: %v is not an amount above 0, e.g. %v", big, example(d.BigSale, 5000))
 	case c.TierRecentDays < 1:
 		return fmt.Errorf("CRM_TIER_RECENT_DAYS: %d is not a number of days, e.g. 90", c.TierRecentDays)
 	case c.TierLapsedDays <= c.TierRecentDays:
@@ -159,9 +180,10 @@ func (c *Config) tiers() error {
 	}
 	day := 24 * time.Hour
 	c.Tiers = crm.TierRules{
-		HighSpend:   handlers.RegionAmount(c.Region, c.TierHighSpend),
-		MiddleSpend: handlers.RegionAmount(c.Region, c.TierMiddleSpend),
-		BigSale:     handlers.RegionAmount(c.Region, c.TierBigSale),
+		Currency:    c.Currency,
+		HighSpend:   handlers.WholeAmount(c.Currency, high),
+		MiddleSpend: handlers.WholeAmount(c.Currency, middle),
+		BigSale:     handlers.WholeAmount(c.Currency, big),
 		Recent:      time.Duration(c.TierRecentDays) * day,
 		Lapsed:      time.Duration(c.TierLapsedDays) * day,
 		Frequent:    c.TierFrequent,
@@ -169,10 +191,50 @@ func (c *Config) tiers() error {
 	return nil
 }
 
+// amount is a tier threshold in whole money. Unlike a float64 field it
+// tells a value not given, or given empty as in a copied .env.example,
+// from one given, so the default can depend on the currency.
+type amount struct {
+	v   float64
+	set bool
+}
+
+// Decode reads the variable's value (envconfig.Decoder).
+func (a *amount) Decode(s string) error {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	a.v, a.set = v, true
+	return nil
+}
+
+// or is the amount given, else def.
+func (a amount) or(def float64) float64 {
+	if a.set {
+		return a.v
+	}
+	return def
+}
+
+// example is a threshold to suggest: the currency's default, or other
+// when the currency has none.
+func example(def, other float64) float64 {
+	if def > 0 {
+		return def
+	}
+	return other
+}
+
 func kindName(goType string) string {
 	switch goType {
 	case "Duration":
 		return "duration like 1m or 30s"
+	case "main.amount", "amount":
+		return "amount of money like 10000"
 	}
 	return strings.ToLower(goType)
 }

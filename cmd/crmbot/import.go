@@ -83,7 +83,7 @@ func runExport(ctx context.Context, cfg *Config, args []string, stdout, stderr i
 		defer f.Close()
 		out = f
 	}
-	n, err := custfile.Export(ctx, db, out, cfg.Location)
+	n, err := custfile.Export(ctx, db, out, cfg.Location, cfg.Currency)
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	h, err := handlers.New(handlers.Config{
-		Store: db, Catalog: cat, Logger: log, Location: cfg.Location, Region: cfg.Region,
+		Store: db, Catalog: cat, Logger: log, Location: cfg.Location, Region: cfg.Region, Currency: cfg.Currency,
 		Language: cfg.Language, DigestAt: cfg.DigestAt, Tiers: cfg.Tiers, Observe: metrics.observe,
 	})
 	if err != nil {

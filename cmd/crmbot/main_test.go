@@ -117,6 +117,9 @@ func TestBadConfig(t *testing.T) {
 		{"TierLapsedBeforeRecent", "CRM_TIER_LAPSED_DAYS", "30", "CRM_TIER_LAPSED_DAYS"},
 		{"TierFrequentTooLow", "CRM_TIER_FREQUENT_ORDERS", "1", "CRM_TIER_FREQUENT_ORDERS"},
 		{"ProductAlertZero", "CRM_PRODUCT_ALERT_AT", "0", "CRM_PRODUCT_ALERT_AT"},
+		{"CurrencyNotISO", "CRM_CURRENCY", "ringgit", "CRM_CURRENCY"},
+		{"CurrencySymbol", "CRM_CURRENCY", "RM", "CRM_CURRENCY"},
+		{"CurrencyWithoutTierDefaults", "CRM_CURRENCY", "JPY", "CRM_TIER_HIGH_SPEND"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,7 +188,7 @@ func TestTierConfig(t *testing.T) {
 		{"Defaults", nil, crm.DefaultTierRules},
 		{"Rupiah", []string{"CRM_REGION", "ID", "CRM_TIER_HIGH_SPEND", "150000000", "CRM_TIER_MIDDLE_SPEND", "30000000", "CRM_TIER_BIG_SALE", "75000000",
 			"CRM_TIER_RECENT_DAYS", "60", "CRM_TIER_LAPSED_DAYS", "180", "CRM_TIER_FREQUENT_ORDERS", "4"},
-			crm.TierRules{HighSpend: 150000000, MiddleSpend: 30000000, BigSale: 75000000, Recent: 60 * 24 * time.Hour, Lapsed: 180 * 24 * time.Hour, Frequent: 4}},
+			crm.TierRules{Currency: "IDR", HighSpend: 150000000, MiddleSpend: 30000000, BigSale: 75000000, Recent: 60 * 24 * time.Hour, Lapsed: 180 * 24 * time.Hour, Frequent: 4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
