@@ -18,18 +18,33 @@ type seenDoc struct {
 
 // FirstSeen inserts key; the unique _id decides between concurrent callers.
 func (db *DB) FirstSeen(ctx context.Context, key string, at time.Time) (bool, error) {
-	_, err := db.db.Collection("inbox").InsertOne(ctx, seenDoc{Key: key, At: at})
+	l, err := db.live(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = db.db.Collection("inbox").InsertOne(ctx, seenDoc{Key: key, At: at})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, translate("record inbound "+key, err)
 	}
+	if l != nil {
+		l.addSeen(key, at)
+	}
 	return true, nil
 }
 
-// ForgetSeen deletes keys recorded before t.
+// ForgetSeen deletes keys recorded before t: by _id from the live index on
+// the embedded store, in batches; by the "at" index on MongoDB.
 func (db *DB) ForgetSeen(ctx context.Context, before time.Time) (int64, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if l != nil {
+		return db.forgetLive(ctx, l, &l.seen, "inbox", before)
+	}
 	res, err := db.db.Collection("inbox").DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}})
 	if err != nil {
 		return 0, translate("forget inbound", err)
@@ -53,13 +68,29 @@ func (db *DB) Enqueue(ctx context.Context, m *crm.OutboxMessage) error {
 	if m.NextAt.IsZero() {
 		m.NextAt = m.CreatedAt
 	}
-	_, err := db.db.Collection("outbox").InsertOne(ctx, outboxDoc{ID: m.ID, OutboxMessage: *m})
-	return translate("enqueue message", err)
+	l, err := db.live(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := db.db.Collection("outbox").InsertOne(ctx, outboxDoc{ID: m.ID, OutboxMessage: *m}); err != nil {
+		return translate("enqueue message", err)
+	}
+	if l != nil {
+		l.addUnsent(m.Platform, m.ID)
+	}
+	return nil
 }
 
 // ClaimDue finds due candidates, then claims each with a conditional update
 // on its _id that only matches while the message is unsent and unclaimed.
 func (db *DB) ClaimDue(ctx context.Context, platform, owner string, now time.Time, lease time.Duration, limit int) ([]crm.OutboxMessage, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		return db.claimDueLive(ctx, l, platform, owner, now, lease, limit)
+	}
 	out := db.db.Collection("outbox")
 	unclaimed := bson.D{{Key: "$lt", Value: now}}
 	cur, err := out.Find(ctx, bson.D{
@@ -110,7 +141,15 @@ func (db *DB) MarkSent(ctx context.Context, id, owner string, at time.Time, ref 
 	if res.MatchedCount == 0 {
 		return crm.Errorf(crm.ECONFLICT, "err_conflict")
 	}
+	db.noteSent(ctx, id, at)
 	return nil
+}
+
+// noteSent moves a message to the sent list of the live index, if any.
+func (db *DB) noteSent(ctx context.Context, id string, at time.Time) {
+	if l, err := db.live(ctx); err == nil && l != nil {
+		l.markSent(id, at)
+	}
 }
 
 // sentUpdate marks a message sent and drops its body, which nothing reads
@@ -130,8 +169,16 @@ func (db *DB) Retry(ctx context.Context, id, owner string, next time.Time, lastE
 	return translate("retry message", err)
 }
 
-// ForgetSent deletes messages sent before t.
+// ForgetSent deletes messages sent before t: by _id from the live index on
+// the embedded store, in batches; by a filter MongoDB indexes otherwise.
 func (db *DB) ForgetSent(ctx context.Context, before time.Time) (int64, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if l != nil {
+		return db.forgetLive(ctx, l, &l.sent, "outbox", before)
+	}
 	res, err := db.db.Collection("outbox").DeleteMany(ctx, bson.D{
 		{Key: "sentat", Value: bson.D{{Key: "$gt", Value: time.Time{}}, {Key: "$lt", Value: before}}},
 	})

@@ -137,3 +137,41 @@ func TestStateExpires(t *testing.T) {
 		t.Fatalf("expired state: %v", err)
 	}
 }
+
+// TestOutboxLeftByAnotherProcess: messages and inbox keys written before
+// this process started (here straight into the collections) are found by
+// the first recovery pass and forgotten by the clean-up, as ones written
+// through this process are.
+func TestOutboxLeftByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	out := db.Database().Collection("outbox")
+	for _, doc := range []map[string]any{
+		{"_id": "left-unsent", "platform": "telegram", "chat": "1", "createdat": now.Add(-time.Hour), "nextat": now.Add(-time.Hour), "leasetill": now.Add(-time.Minute), "sentat": time.Time{}},
+		{"_id": "left-sent", "platform": "telegram", "chat": "1", "createdat": now.Add(-48 * time.Hour), "sentat": now.Add(-48 * time.Hour)},
+	} {
+		if _, err := out.InsertOne(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Database().Collection("inbox").InsertOne(ctx, map[string]any{"_id": "tg:1", "at": now.Add(-96 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.ClaimDue(ctx, "telegram", "me", now, time.Minute, 10)
+	if err != nil || len(ms) != 1 || ms[0].ID != "left-unsent" || ms[0].Attempts != 1 {
+		t.Fatalf("ClaimDue = %+v, %v; want left-unsent, attempt 1", ms, err)
+	}
+	if again, _ := db.ClaimDue(ctx, "telegram", "other", now, time.Minute, 10); len(again) != 0 {
+		t.Errorf("a claimed message was claimed again: %+v", again)
+	}
+	if n, err := db.ForgetSent(ctx, now.Add(-24*time.Hour)); err != nil || n != 1 {
+		t.Errorf("ForgetSent = %d, %v; want 1", n, err)
+	}
+	if n, err := db.ForgetSeen(ctx, now.Add(-72*time.Hour)); err != nil || n != 1 {
+		t.Errorf("ForgetSeen = %d, %v; want 1", n, err)
+	}
+	if first, _ := db.FirstSeen(ctx, "tg:1", now); !first {
+		t.Errorf("a forgotten key is still seen")
+	}
+}

@@ -20,6 +20,8 @@ type embedded struct {
 	lock   *os.File
 	cancel context.CancelFunc
 	done   chan struct{}
+	// lives are the live indexes of its databases (store/live.go).
+	lives lives
 }
 
 // ErrDataDirLocked means another crmbot process owns the data folder.

@@ -29,7 +29,11 @@ func (db *DB) MarkSentByID(ctx context.Context, id, owner string, at time.Time, 
 	}
 	_, err := db.db.Collection("outbox").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		sentUpdate(at, ref))
-	return translate("mark message sent", err)
+	if err != nil {
+		return translate("mark message sent", err)
+	}
+	db.noteSent(ctx, id, at)
+	return nil
 }
 
 // RetryByID is Retry, served by _id on the embedded server.
