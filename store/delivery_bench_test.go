@@ -63,3 +63,43 @@ func BenchmarkRecoveryPass(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSchedulerPass is what the scheduler's tick costs on a grown
+// store: pending deliveries, the rescuer and the clean-up with nothing to
+// do, over CRMBOT_BENCH_UPDATES sent deliveries (default 10,000).
+//
+//	CRMBOT_BENCH_UPDATES=10000 go test ./store -run XXX -bench SchedulerPass
+func BenchmarkSchedulerPass(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("CRMBOT_BENCH_UPDATES")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	db := MustOpenDB(b)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		at := now.Add(time.Duration(i-n) * time.Second)
+		d := &crm.Delivery{ID: fmt.Sprintf("nudge:%d", i), Kind: crm.DeliveryNudge, DueAt: at, NextAt: at, CreatedAt: at}
+		if _, err := db.PlanDelivery(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+		c, err := db.ClaimDelivery(ctx, d.ID, "r", at, time.Minute, 8)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.MarkDelivered(ctx, c, at, "telegram:1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if ds, err := db.PendingDeliveries(ctx, now, 100); err != nil || len(ds) != 0 {
+			b.Fatalf("pending %d, %v", len(ds), err)
+		}
+		if _, err := db.Rescue(ctx, now, 8); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.ForgetDeliveries(ctx, now.Add(-30*24*time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -28,6 +28,10 @@ type live struct {
 	unsent map[string]map[string]bool // platform → message ids
 	sent   []aged                     // message ids, by when they were sent
 	seen   []aged                     // inbox keys, by when they were first seen
+	// pending are the scheduler's deliveries still to send; finished the
+	// others, by when they finished (which is after they were created).
+	pending  map[string]bool
+	finished []aged
 	// claim makes ClaimDue one at a time, so its read-check-write by _id is
 	// a claim: two callers never both take a message.
 	claim sync.Mutex
@@ -111,10 +115,58 @@ func (l *live) load(ctx context.Context, d *mongo.Database) error {
 	for _, s := range seen {
 		l.seen = append(l.seen, aged{s.Key, s.At})
 	}
+	l.pending = map[string]bool{}
+	cur, err = d.Collection("deliveries").Find(ctx, bson.D{}, options.Find().SetBatchSize(5000).
+		SetProjection(bson.D{{Key: "state", Value: 1}, {Key: "createdat", Value: 1}}))
+	if err != nil {
+		return translate("load deliveries", err)
+	}
+	var ds []struct {
+		ID        string    `bson:"_id"`
+		State     string    `bson:"state"`
+		CreatedAt time.Time `bson:"createdat"`
+	}
+	if err := cur.All(ctx, &ds); err != nil {
+		return translate("load deliveries", err)
+	}
+	for _, x := range ds {
+		if x.State == crm.StatePending {
+			l.pending[x.ID] = true
+		} else {
+			l.finished = append(l.finished, aged{x.ID, x.CreatedAt})
+		}
+	}
 	byAge := func(xs []aged) { sort.SliceStable(xs, func(i, j int) bool { return xs[i].at.Before(xs[j].at) }) }
 	byAge(l.sent)
 	byAge(l.seen)
+	byAge(l.finished)
 	return nil
+}
+
+// deliveryState records a delivery's new state: pending, or finished at.
+func (l *live) deliveryState(id, state string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if state == crm.StatePending {
+		l.pending[id] = true
+		return
+	}
+	if l.pending[id] {
+		delete(l.pending, id)
+		l.finished = append(l.finished, aged{id, at})
+	}
+}
+
+// pendingIDs lists the deliveries still to send.
+func (l *live) pendingIDs() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := make([]string, 0, len(l.pending))
+	for id := range l.pending {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func (l *live) addUnsentLocked(platform, id string) {

@@ -66,12 +66,19 @@ func (db *DB) PlanDelivery(ctx context.Context, d *crm.Delivery) (bool, error) {
 	if d.State == "" {
 		d.State = crm.StatePending
 	}
-	_, err := db.deliveries().InsertOne(ctx, deliveryDoc{ID: d.ID, Delivery: *d})
+	l, err := db.live(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = db.deliveries().InsertOne(ctx, deliveryDoc{ID: d.ID, Delivery: *d})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
 	if err != nil {
 		return false, translate("plan delivery "+d.ID, err)
+	}
+	if l != nil {
+		l.deliveryState(d.ID, d.State, d.CreatedAt)
 	}
 	return true, nil
 }
@@ -86,9 +93,54 @@ func (db *DB) Delivery(ctx context.Context, id string) (*crm.Delivery, error) {
 	return &d.Delivery, nil
 }
 
-// PendingDeliveries scans the deliveries collection, which the clean-up
-// keeps to a few weeks of work.
+// pendingLive reads the pending deliveries of the live index by _id.
+func (db *DB) pendingLive(ctx context.Context, l *live) ([]deliveryDoc, error) {
+	var out []deliveryDoc
+	for _, id := range l.pendingIDs() {
+		var d deliveryDoc
+		err := db.deliveries().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		switch {
+		case err == mongo.ErrNoDocuments:
+			l.deliveryState(id, crm.StateCancelled, db.now())
+			continue
+		case err != nil:
+			return nil, translate("read delivery "+id, err)
+		case d.State != crm.StatePending:
+			l.deliveryState(id, d.State, db.now())
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// PendingDeliveries reads the pending deliveries of the live index on the
+// embedded store; on MongoDB, a query its index serves.
 func (db *DB) PendingDeliveries(ctx context.Context, now time.Time, limit int) ([]crm.Delivery, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		docs, err := db.pendingLive(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		var out []crm.Delivery
+		for _, d := range docs {
+			if !d.DueAt.After(now) && !d.NextAt.After(now) {
+				d.Delivery.ID = d.ID
+				out = append(out, d.Delivery)
+			}
+		}
+		sort.SliceStable(out, func(i, j int) bool {
+			if !out[i].DueAt.Equal(out[j].DueAt) {
+				return out[i].DueAt.Before(out[j].DueAt)
+			}
+			return out[i].ID < out[j].ID
+		})
+		return out[:min(len(out), limit)], nil
+	}
 	cur, err := db.deliveries().Find(ctx, bson.D{
 		{Key: "state", Value: crm.StatePending},
 		{Key: "dueat", Value: bson.D{{Key: "$lte", Value: now}}},
@@ -201,7 +253,19 @@ func (db *DB) ClaimDelivery(ctx context.Context, id, owner string, now time.Time
 // failure is harmless since the claims are the truth.
 func (db *DB) setDelivery(ctx context.Context, id string, set bson.D) error {
 	_, err := db.deliveries().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	return translate("update delivery "+id, err)
+	if err != nil {
+		return translate("update delivery "+id, err)
+	}
+	for _, e := range set {
+		if e.Key != "state" {
+			continue
+		}
+		if l, err := db.live(ctx); err == nil && l != nil {
+			state, _ := e.Value.(string)
+			l.deliveryState(id, state, db.now())
+		}
+	}
+	return nil
 }
 
 // Current reports whether c is the latest, unreleased attempt of an unsent delivery.
@@ -269,19 +333,9 @@ func (db *DB) GiveUp(ctx context.Context, c crm.Claim, state string, next time.T
 // lapsed, and reads their latest attempt: retry, live or dead.
 func (db *DB) Rescue(ctx context.Context, now time.Time, maxAttempts int) (crm.RescueCounts, error) {
 	var n crm.RescueCounts
-	cur, err := db.deliveries().Find(ctx, bson.D{
-		{Key: "state", Value: crm.StatePending},
-		{Key: "attempts", Value: bson.D{{Key: "$gt", Value: 0}}},
-	}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "attempts", Value: 1}}))
+	docs, err := db.claimedPending(ctx)
 	if err != nil {
-		return n, translate("find claimed deliveries", err)
-	}
-	var docs []struct {
-		ID       string `bson:"_id"`
-		Attempts int    `bson:"attempts"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return n, translate("read claimed deliveries", err)
+		return n, err
 	}
 	for _, d := range docs {
 		if sent, err := db.claimDoc(ctx, sentID(d.ID)); err != nil {
@@ -319,8 +373,80 @@ func (db *DB) Rescue(ctx context.Context, now time.Time, maxAttempts int) (crm.R
 	return n, nil
 }
 
-// ForgetDeliveries deletes finished deliveries created before t, with their claims.
+// claimed is a pending delivery with attempts made.
+type claimed struct {
+	ID       string `bson:"_id"`
+	Attempts int    `bson:"attempts"`
+}
+
+// claimedPending lists the pending deliveries with attempts: from the live
+// index on the embedded store, by a query MongoDB indexes otherwise.
+func (db *DB) claimedPending(ctx context.Context) ([]claimed, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var docs []claimed
+	if l != nil {
+		ds, err := db.pendingLive(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.Attempts > 0 {
+				docs = append(docs, claimed{d.ID, d.Attempts})
+			}
+		}
+		return docs, nil
+	}
+	cur, err := db.deliveries().Find(ctx, bson.D{
+		{Key: "state", Value: crm.StatePending},
+		{Key: "attempts", Value: bson.D{{Key: "$gt", Value: 0}}},
+	}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "attempts", Value: 1}}))
+	if err != nil {
+		return nil, translate("find claimed deliveries", err)
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("read claimed deliveries", err)
+	}
+	return docs, nil
+}
+
+// ForgetDeliveries deletes finished deliveries created before t, with their
+// claims: on the embedded store those the live index lists, each claim by
+// its _id, in batches.
 func (db *DB) ForgetDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	l, err := db.live(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if l != nil {
+		var n int64
+		for _, x := range l.older(&l.finished, before, forgetBatch) {
+			var d deliveryDoc
+			err := db.deliveries().FindOne(ctx, bson.D{{Key: "_id", Value: x.id}}).Decode(&d)
+			if err == mongo.ErrNoDocuments {
+				continue
+			}
+			if err != nil {
+				return n, translate("read delivery "+x.id, err)
+			}
+			ids := bson.A{sentID(d.ID)}
+			for a := 1; a <= d.Attempts+1; a++ {
+				ids = append(ids, claimID(d.ID, a))
+			}
+			for _, id := range ids {
+				if _, err := db.claims().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+					return n, translate("forget claim", err)
+				}
+			}
+			if _, err := db.deliveries().DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); err != nil {
+				return n, translate("forget delivery", err)
+			}
+			n++
+		}
+		return n, nil
+	}
 	cur, err := db.deliveries().Find(ctx, bson.D{
 		{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{crm.StateSent, crm.StateDead, crm.StateCancelled}}}},
 		{Key: "createdat", Value: bson.D{{Key: "$lt", Value: before}}},
