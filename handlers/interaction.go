@@ -19,8 +19,13 @@ var kindWords = map[string]crm.InteractionKind{
 	"note": crm.KindNote, "nota": crm.KindNote, "catatan": crm.KindNote,
 }
 
-// followUpMarker starts the follow-up part of a log line, in the catalogue languages.
-var followUpMarker = regexp.MustCompile(`(?i)[,.;]?\s*(follow[ -]?up|susulan|susul|tindak lanjut|hubungi semula|跟进|跟進|फॉलो अप)\s*`)
+// followUpMarker is a follow-up in the catalogue languages. Its date follows
+// it or, in the word order of Malay, Indonesian, Chinese and Hindi, may come
+// first: "follow up besok", "besok follow up", "明天跟进", "कल फ़ॉलो-अप".
+var followUpMarker = regexp.MustCompile(`(?i)follow[ -]?up|susulan|susul|tindak lanjut|hubungi semula|hubungi lagi|跟进|跟進|(?:फ़|फ़|फ)ॉलो[- ]?अप`)
+
+// clauseEnd separates the clauses of a note.
+const clauseEnd = ",;，。；!?！？\n"
 
 // logInteraction: log Siti: called about the quotation, follow up next friday
 func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error) {
@@ -42,26 +47,15 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 		}
 		return Reply{Blocks: []Block{{Text: h.cat.T(r.lang, "ask_log")}}, Prompt: prefix + who + ":"}, nil
 	}
-	notes, campaign := text, ""
-	if head, kvs := splitKV(text); len(kvs) > 0 {
-		for _, x := range kvs {
-			if x.key != "campaign" {
-				return Reply{}, invalid("err_unknown_field", "key", x.key)
-			}
-			var rest string
-			campaign, rest = campaignValue(x.value)
-			head = strings.TrimSpace(head + " " + rest)
-		}
-		notes = head
+	// Only campaign= is a setting; "size=XL" is part of the notes.
+	notes, vals := takeKeys(text, map[string]bool{"campaign": false})
+	campaign := ""
+	if v, set := vals["campaign"]; set {
+		campaign, _ = campaignValue(v)
 	}
-	var follow time.Time
-	if loc := followUpMarker.FindStringIndex(notes); loc != nil {
-		when := notes[loc[1]:]
-		at, err := h.followUpTime(when)
-		if err != nil {
-			return Reply{}, err
-		}
-		follow, notes = at, strings.TrimSpace(notes[:loc[0]])
+	notes, follow, err := h.followUpIn(notes)
+	if err != nil {
+		return Reply{}, err
 	}
 	if kind == "" {
 		kind = guessKind(notes)
@@ -89,6 +83,64 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 	}
 	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(p.customer.ID)}}
 	return Reply{Blocks: []Block{b}}, nil
+}
+
+// followUpIn finds a follow-up and its date in notes and returns the notes
+// without them. The date is read in the marker's clause, after the marker
+// and then before it. A marker inside a sentence with no date by it is part
+// of the notes ("asked about followup service pricing"); one that starts a
+// clause with words after it that are no date, or has digits by it that are
+// no date, is refused with an example rather than dropped.
+func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
+	for _, loc := range followUpMarker.FindAllStringIndex(notes, -1) {
+		start := strings.LastIndexAny(notes[:loc[0]], clauseEnd) + 1
+		end := len(notes)
+		if i := strings.IndexAny(notes[loc[1]:], clauseEnd); i >= 0 {
+			end = loc[1] + i
+		}
+		before := strings.TrimSpace(notes[start:loc[0]])
+		after := strings.TrimSpace(notes[loc[1]:end])
+		after = strings.TrimSpace(strings.TrimPrefix(after, ":"))
+		join := func(parts ...string) string {
+			var kept []string
+			for _, p := range parts {
+				if p = strings.Trim(strings.TrimSpace(p), " ,;，。；"); p != "" {
+					kept = append(kept, p)
+				}
+			}
+			return strings.Join(kept, ", ")
+		}
+		now := h.now()
+		if _, _, rest, ok := h.dates.Parse(after, now); ok || hasPastDate(after, now) {
+			at, err := h.followUpTime(after)
+			if err != nil {
+				return "", time.Time{}, err
+			}
+			return join(notes[:start], before, rest, notes[end:]), at, nil
+		}
+		if _, _, rest, ok := h.dates.Parse(before, now); (ok || hasPastDate(before, now)) && afterFiller.MatchString(after) {
+			at, err := h.followUpTime(before)
+			if err != nil {
+				return "", time.Time{}, err
+			}
+			return join(notes[:start], rest, notes[end:]), at, nil
+		}
+		if before == "" && after != "" || strings.ContainsAny(before+after, "0123456789") {
+			return "", time.Time{}, invalid("err_follow_up_when", "when", clip(join(before, after), 40))
+		}
+	}
+	return notes, time.Time{}, nil
+}
+
+// afterFiller is what may follow a marker whose date came first: nothing,
+// or the verb Hindi puts last ("कल फ़ॉलो-अप करना है").
+var afterFiller = regexp.MustCompile(`^(?:(?:करना|करनी|करें|करेंगे|करो|करूंगा|करूँगा|करेंगी)\s*)?(?:है|हैं)?$`)
+
+// hasPastDate reports a written date that is already past, which dates.Parse
+// passes over and followUpTime refuses by name.
+func hasPastDate(s string, now time.Time) bool {
+	_, ok := pastDate(s, now)
+	return ok
 }
 
 // guessKind reads the kind from the notes when none was named.
