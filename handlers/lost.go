@@ -105,14 +105,14 @@ func parseLost(text string, vals map[string]string) (*crm.Lost, error) {
 				return l, nil
 			}
 		}
-		rd := read(v, func(l wordLang) wordTable { return l.lostReason })
+		rd := readTopic(v, func(l wordLang) wordTable { return l.lostReason })
 		if rd.one() == "" || rd.unclear() {
 			return nil, invalid("err_lost_reason_value", "value", clip(v, 20))
 		}
 		l.Reason = rd.one()
 		return l, nil
 	}
-	rd := read(rest, func(l wordLang) wordTable { return l.lostReason })
+	rd := readTopic(rest, func(l wordLang) wordTable { return l.lostReason })
 	if !rd.unclear() {
 		l.Reason = rd.one()
 	}

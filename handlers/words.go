@@ -54,7 +54,7 @@ var languages = map[string]wordLang{
 			"location": {"location", "moved", "relocat*", "far", "move"},
 			"other":    {"closed", "shut", "bankrupt*", "retired", "passed away"},
 		},
-		negations:  []string{"not", "no", "never", "didn't", "didnt", "wasn't", "wasnt", "isn't", "isnt", "hasn't", "haven't", "won't", "can't", "cannot", "couldn't", "without", "yet"},
+		negations:  []string{"not", "no", "never", "didn't", "didnt", "wasn't", "wasnt", "isn't", "isnt", "hasn't", "haven't", "won't", "can't", "cannot", "couldn't", "without"},
 		competitor: []string{"went to competitor", "switched to", "went to", "competitor", "now buys from", "buys from"},
 	},
 	"ms": {
@@ -191,6 +191,17 @@ func (r reading) unclear() bool {
 
 // read reads one field from text with the table pick chooses.
 func read(text string, pick func(wordLang) wordTable) reading {
+	return readAs(text, pick, false)
+}
+
+// readTopic reads a field whose words name a topic rather than claim
+// something (a lost reason: "सेवा अच्छी नहीं थी" is about service), so a
+// negation after the word, as in Hindi, is about the topic, not the word.
+func readTopic(text string, pick func(wordLang) wordTable) reading {
+	return readAs(text, pick, true)
+}
+
+func readAs(text string, pick func(wordLang) wordTable, topic bool) reading {
 	var r reading
 	add := func(list *[]string, v string) {
 		for _, x := range *list {
@@ -200,7 +211,7 @@ func read(text string, pick func(wordLang) wordTable) reading {
 		}
 		*list = append(*list, v)
 	}
-	for _, h := range hits(text, pick) {
+	for _, h := range hits(text, pick, topic) {
 		if h.negated {
 			add(&r.denied, h.value)
 		} else {
@@ -240,7 +251,7 @@ func readSatisfied(text string) (value string, unclear bool) {
 }
 
 // hits finds every word of the chosen tables in text.
-func hits(text string, pick func(wordLang) wordTable) []hit {
+func hits(text string, pick func(wordLang) wordTable, topic bool) []hit {
 	var out []hit
 	for _, cl := range clauses(text) {
 		for _, code := range languageOrder {
@@ -248,7 +259,7 @@ func hits(text string, pick func(wordLang) wordTable) []hit {
 			for value, words := range pick(lang) {
 				for _, w := range words {
 					for _, at := range cl.find(w) {
-						out = append(out, hit{value: value, negated: cl.negated(at, lang)})
+						out = append(out, hit{value: value, negated: cl.negated(at, lang, topic)})
 					}
 				}
 			}
@@ -365,16 +376,18 @@ func (c clause) find(w string) []span {
 	return out
 }
 
-// negated reports whether a negation of lang stands next to the word at s:
-// up to two words before it (three characters in Han text), or for Hindi
-// also up to two words after it.
-func (c clause) negated(s span, lang wordLang) bool {
+// negated reports whether a negation stands next to the word at s: up to
+// two words before it (three characters in Han text), or, in a language
+// that puts it after (Hindi), up to two words after it. Negations of every
+// language count, since "no" in "no refund" negates the Malay table's
+// "refund" as much as the English one's.
+func (c clause) negated(s span, lang wordLang, topic bool) bool {
 	if s.han {
 		before := []rune(c.text[:s.start])
 		if len(before) > 3 {
 			before = before[len(before)-3:]
 		}
-		for _, n := range lang.negations {
+		for _, n := range allNegations() {
 			if isHan(n) && strings.Contains(string(before), n) {
 				return true
 			}
@@ -382,19 +395,22 @@ func (c clause) negated(s span, lang wordLang) bool {
 		return false
 	}
 	isNeg := func(w string) bool {
-		for _, n := range lang.negations {
+		for _, n := range allNegations() {
 			if w == n {
 				return true
 			}
 		}
 		return false
 	}
-	for i := max(0, s.start-2); i < s.start; i++ {
+	for i, seen := s.start-1, 0; i >= 0 && seen < 2; i-- {
 		if isNeg(c.words[i]) {
 			return true
 		}
+		if !negationFiller[c.words[i]] {
+			seen++
+		}
 	}
-	if lang.negateAfter {
+	if lang.negateAfter && !topic {
 		for i := s.end; i < min(len(c.words), s.end+2); i++ {
 			if isNeg(c.words[i]) {
 				return true
@@ -402,4 +418,22 @@ func (c clause) negated(s span, lang wordLang) bool {
 		}
 	}
 	return false
+}
+
+// negationFiller are words that may stand between a negation and what it
+// negates without counting toward the distance: "not because of price",
+// "tidak terlalu puas", "not very happy".
+var negationFiller = map[string]bool{
+	"because": true, "of": true, "due": true, "to": true, "very": true, "really": true, "too": true, "so": true, "yet": true,
+	"karena": true, "kerana": true, "sebab": true, "sangat": true, "terlalu": true, "begitu": true, "berapa": true, "lagi": true,
+	"बहुत": true, "ज़्यादा": true, "ज्यादा": true,
+}
+
+// allNegations lists the negations of every language.
+func allNegations() []string {
+	var out []string
+	for _, code := range languageOrder {
+		out = append(out, languages[code].negations...)
+	}
+	return out
 }
