@@ -152,7 +152,7 @@ func productWordsIn(product, text string) int {
 			}
 		case utf8.RuneCountInString(w) >= 3 && !strings.ContainsAny(w, "0123456789"):
 			for _, t := range words {
-				if t == w || strings.TrimSuffix(t, "s") == w {
+				if t == w || singular(t) == w || singular(t) == singular(w) {
 					n++
 					break
 				}
@@ -160,6 +160,17 @@ func productWordsIn(product, text string) int {
 		}
 	}
 	return n
+}
+
+// singular takes an English plural's ending off: "batteries", "panels".
+func singular(w string) string {
+	if s, ok := strings.CutSuffix(w, "ies"); ok && len(s) > 2 {
+		return s + "y"
+	}
+	if s, ok := strings.CutSuffix(w, "s"); ok && !strings.HasSuffix(s, "s") {
+		return s
+	}
+	return w
 }
 
 // askProduct asks which of the products the text names the complaint is

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crmbot/crmbot/crm"
 )
@@ -93,7 +94,11 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 // no date, is refused with an example rather than dropped.
 func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
 	for _, loc := range followUpMarker.FindAllStringIndex(notes, -1) {
-		start := strings.LastIndexAny(notes[:loc[0]], clauseEnd) + 1
+		start := 0
+		if i := strings.LastIndexAny(notes[:loc[0]], clauseEnd); i >= 0 {
+			_, size := utf8.DecodeRuneInString(notes[i:])
+			start = i + size
+		}
 		end := len(notes)
 		if i := strings.IndexAny(notes[loc[1]:], clauseEnd); i >= 0 {
 			end = loc[1] + i
@@ -161,9 +166,9 @@ func guessKind(notes string) crm.InteractionKind {
 		}
 	}
 	switch {
-	case strings.Contains(notes, "电话"):
+	case strings.Contains(notes, "电话") || strings.Contains(notes, "電話") || strings.Contains(notes, "फ़ोन") || strings.Contains(notes, "फोन") || strings.Contains(notes, "कॉल"):
 		return crm.KindCall
-	case strings.Contains(notes, "拜访"):
+	case strings.Contains(notes, "拜访") || strings.Contains(notes, "拜訪") || strings.Contains(notes, "मिले") || strings.Contains(notes, "मुलाक़ात") || strings.Contains(notes, "मुलाकात"):
 		return crm.KindVisit
 	}
 	return crm.KindNote
