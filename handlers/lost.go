@@ -152,7 +152,7 @@ func competitorIn(text string) (name, rest string) {
 				}
 				if len(kept) > 0 {
 					n := strings.Join(kept, " ")
-					return n, strings.Replace(text, part, part[:i]+strings.TrimPrefix(after, n), 1)
+					return n, strings.TrimSpace(strings.Replace(text, part, part[:i]+strings.TrimPrefix(after, n), 1))
 				}
 			}
 		}
@@ -163,7 +163,7 @@ func competitorIn(text string) (name, rest string) {
 					if f := strings.Fields(n); len(f) > 3 {
 						n = strings.Join(f[len(f)-3:], " ")
 					}
-					return n, strings.Replace(text, part, part[i+len(w):], 1)
+					return n, strings.TrimSpace(strings.Replace(text, part, part[i+len(w):], 1))
 				}
 			}
 		}
