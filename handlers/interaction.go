@@ -89,9 +89,10 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 // followUpIn finds a follow-up and its date in notes and returns the notes
 // without them. The date is read in the marker's clause, after the marker
 // and then before it. A marker inside a sentence with no date by it is part
-// of the notes ("asked about followup service pricing"); one that starts a
-// clause with words after it that are no date, or has digits by it that are
-// no date, is refused with an example rather than dropped.
+// of the notes ("asked about followup service pricing", "follow up on the
+// quotation"); one with words by it that try to be a date and are not one
+// ("next fryday", "32/13", "soon") is refused with an example rather than
+// dropped.
 func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
 	for _, loc := range followUpMarker.FindAllStringIndex(notes, -1) {
 		start := 0
@@ -130,7 +131,7 @@ func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
 			}
 			return join(notes[:start], rest, notes[end:]), at, nil
 		}
-		if before == "" && after != "" || strings.ContainsAny(before+after, "0123456789") {
+		if dateish(after) || afterFiller.MatchString(after) && dateish(before) {
 			return "", time.Time{}, invalid("err_follow_up_when", "when", clip(join(before, after), 40))
 		}
 	}
@@ -140,6 +141,14 @@ func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
 // afterFiller is what may follow a marker whose date came first: nothing,
 // or the verb Hindi puts last ("कल फ़ॉलो-अप करना है").
 var afterFiller = regexp.MustCompile(`^(?:(?:करना|करनी|करें|करेंगे|करो|करूंगा|करूँगा|करेंगी)\s*)?(?:है|हैं)?$`)
+
+// dateWords are words that try to say when: digits, days, weeks, months,
+// weekdays (misspelt too), "soon" and "later", in the six languages. Text
+// is matched as normalWords writes it.
+var dateWords = regexp.MustCompile(`[0-9]|\b(?:next|this|coming|tom+or+ow|tmrw?|today|tonight|weeks?|months?|days?|mon|monday|tues?|tues?day|wed|wednesday|thu|thurs?|thursday|fri|fr[iy]day|sat|saturday|sun|sunday|jan|january|feb|february|march|apr|april|june?|july?|aug|august|sept?|september|oct|october|nov|november|dec|december|soon|later|sometime|esok|besok|lusa|minggu|bulan|hari|depan|hadapan|isnin|selasa|rabu|khamis|kamis|jumaat|jumat|sabtu|ahad|senin|nanti|kapan\S*|jam|pukul|am|pm)\b|明天|后天|今天|下周|下个|星期|礼拜|周[一二三四五六日天]|[号日月]|以后|改天|回头|後天|下週|下個|禮拜|週[一二三四五六日天]|號|以後|回頭|कल|परसों|आज|हफ्ते|हफ्ता|सप्ताह|दिन|महीने|महीना|अगले|अगला|बाद|सोमवार|मंगलवार|बुधवार|गुरुवार|शुक्रवार|शनिवार|रविवार`)
+
+// dateish reports words that try to say when.
+func dateish(s string) bool { return dateWords.MatchString(normalWords(s)) }
 
 // hasPastDate reports a written date that is already past, which dates.Parse
 // passes over and followUpTime refuses by name.
