@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 
@@ -265,18 +266,9 @@ func hits(text string, pick func(wordLang) wordTable, topic bool) []hit {
 			}
 		}
 	}
-	// Map order must not leak into results: sort by value, stable enough for
-	// the callers, which only collect distinct values.
-	sortHits(out)
+	// The tables are maps: sort, so their order never shows in a result.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].value < out[j].value })
 	return out
-}
-
-func sortHits(hs []hit) {
-	for i := 1; i < len(hs); i++ {
-		for j := i; j > 0 && hs[j].value < hs[j-1].value; j-- {
-			hs[j], hs[j-1] = hs[j-1], hs[j]
-		}
-	}
 }
 
 // clause is a run of text between punctuation, in normal form.
