@@ -107,35 +107,37 @@ func (h *Handler) followUpIn(notes string) (string, time.Time, error) {
 		before := strings.TrimSpace(notes[start:loc[0]])
 		after := strings.TrimSpace(notes[loc[1]:end])
 		after = strings.TrimSpace(strings.TrimPrefix(after, ":"))
-		join := func(parts ...string) string {
-			var kept []string
-			for _, p := range parts {
-				if p = strings.Trim(strings.TrimSpace(p), " ,;，。；"); p != "" {
-					kept = append(kept, p)
-				}
-			}
-			return strings.Join(kept, ", ")
-		}
 		now := h.now()
 		if _, _, rest, ok := h.dates.Parse(after, now); ok || hasPastDate(after, now) {
 			at, err := h.followUpTime(after)
 			if err != nil {
 				return "", time.Time{}, err
 			}
-			return join(notes[:start], before, rest, notes[end:]), at, nil
+			return joinClauses(notes[:start], before, rest, notes[end:]), at, nil
 		}
 		if _, _, rest, ok := h.dates.Parse(before, now); (ok || hasPastDate(before, now)) && afterFiller.MatchString(after) {
 			at, err := h.followUpTime(before)
 			if err != nil {
 				return "", time.Time{}, err
 			}
-			return join(notes[:start], rest, notes[end:]), at, nil
+			return joinClauses(notes[:start], rest, notes[end:]), at, nil
 		}
 		if dateish(after) || afterFiller.MatchString(after) && dateish(before) {
-			return "", time.Time{}, invalid("err_follow_up_when", "when", clip(join(before, after), 40))
+			return "", time.Time{}, invalid("err_follow_up_when", "when", clip(joinClauses(before, after), 40))
 		}
 	}
 	return notes, time.Time{}, nil
+}
+
+// joinClauses joins what is left of a note around its follow-up.
+func joinClauses(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p = strings.Trim(strings.TrimSpace(p), " ,;，。；"); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ", ")
 }
 
 // afterFiller is what may follow a marker whose date came first: nothing,

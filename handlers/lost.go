@@ -23,13 +23,15 @@ func (h *Handler) lost(ctx context.Context, r *request) (Reply, error) {
 	if who == "" || rest == "" {
 		return Reply{}, invalid("err_lost_form")
 	}
-	text, vals := takeKeys(rest, map[string]bool{"reason": false, "competitor": true, "w": false})
-	if key := vals["w"]; key != "" {
+	keys := map[string]bool{"reason": false, "competitor": true, "w": false}
+	text, vals := takeKeys(rest, keys)
+	if key := vals["w"]; key != "" { // the line as typed, with the reason chosen
 		v, err := h.takeHeld(ctx, key)
 		if err != nil {
 			return Reply{}, err
 		}
-		text = v.Text
+		text, vals = takeKeys(v.Text+" reason="+vals["reason"], keys)
+		vals["w"] = key
 	}
 	if bad := unknownSetting(text); bad != "" {
 		return Reply{}, invalid("err_lost_field")
@@ -46,7 +48,7 @@ func (h *Handler) lost(ctx context.Context, r *request) (Reply, error) {
 	if l.Reason == "" {
 		key := vals["w"]
 		if key == "" {
-			if key, err = h.hold(ctx, held{Text: text}); err != nil {
+			if key, err = h.hold(ctx, held{Text: rest}); err != nil {
 				return Reply{}, err
 			}
 		} else {

@@ -79,6 +79,15 @@ func TestWordQuestions(t *testing.T) {
 			t.Errorf("lost = %+v, want service to Toko Maju Sejahtera Abadi Jaya Sentosa", c.Lost)
 		}
 	})
+	t.Run("LostReasonKeepsCompetitorSetting", func(t *testing.T) {
+		f.ok("add Lim Mei Ling 011-1111 2222")
+		rep := f.do("lost Lim: competitor=Kedai Ah Seng")
+		f.press(rep, "price")
+		c := f.customer("lim")
+		if c.Lost == nil || c.Lost.Reason != "price" || c.Lost.Competitor != "Kedai Ah Seng" {
+			t.Errorf("lost = %+v, want price to Kedai Ah Seng", c.Lost)
+		}
+	})
 	t.Run("ComplaintProduct", func(t *testing.T) {
 		f.ok("sale Siti: 1250 MYR solar inverter x1 card")
 		f.ok("sale Siti: 3000 MYR solar panel x3 card")
