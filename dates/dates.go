@@ -1,9 +1,10 @@
 // Package dates finds dates and times written in natural language in chat
 // messages and resolves them in a business's time zone.
 //
-// It understands English, Malay, Indonesian, Chinese and Hindi phrases that
-// staff use for follow-ups ("tomorrow 3pm", "esok pukul 3 petang",
-// "besok jam 15:00", "下周五", "अगले शुक्रवार"), ISO dates (2026-12-01),
+// It understands English, Malay, Indonesian, Chinese (Simplified and
+// Traditional) and Hindi phrases that staff use for follow-ups ("tomorrow
+// 3pm", "esok pukul 3 petang", "besok jam 15:00", "下周五", "下週五",
+// "अगले शुक्रवार", "हफ्ते बाद"), ISO dates (2026-12-01),
 // day/month/year dates (1/12/2026) and clock times (09:00, 9am).
 //
 // The multilingual phrases are matched by the package's own table of regular
