@@ -1,9 +1,10 @@
 // Package dates finds dates and times written in natural language in chat
 // messages and resolves them in a business's time zone.
 //
-// It understands English, Malay, Indonesian, Chinese and Hindi phrases that
-// staff use for follow-ups ("tomorrow 3pm", "esok pukul 3 petang",
-// "besok jam 15:00", "下周五", "अगले शुक्रवार"), ISO dates (2026-12-01),
+// It understands English, Malay, Indonesian, Chinese (Simplified and
+// Traditional) and Hindi phrases that staff use for follow-ups ("tomorrow
+// 3pm", "esok pukul 3 petang", "besok jam 15:00", "下周五", "下週五",
+// "अगले शुक्रवार", "हफ्ते बाद"), ISO dates (2026-12-01),
 // day/month/year dates (1/12/2026) and clock times (09:00, 9am).
 //
 // The multilingual phrases are matched by the package's own table of regular
@@ -90,6 +91,8 @@ func New(loc *time.Location) *Parser {
 func (p *Parser) Parse(s string, now time.Time) (t time.Time, timed bool, rest string, ok bool) {
 	now = now.In(p.loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.loc)
+	typed := s
+	s = simplified.Replace(s) // same byte length, so spans found in s cut typed
 
 	start, end := -1, -1
 	cands := findCandidates(s)
@@ -115,8 +118,14 @@ func (p *Parser) Parse(s string, now time.Time) (t time.Time, timed bool, rest s
 	if !ok {
 		return time.Time{}, false, "", false
 	}
-	return t, timed, removeSpan(s, start, end), true
+	return t, timed, removeSpan(typed, start, end), true
 }
+
+// simplified writes the Traditional characters of date phrases ("下週五",
+// "後天", "下個月", "三個禮拜以後") in their Simplified form, which the rule
+// table spells, so Taiwan's staff are read by the same rules. Each pair is
+// three bytes in UTF-8 on both sides, which keeps byte spans valid.
+var simplified = strings.NewReplacer("週", "周", "後", "后", "個", "个", "禮", "礼", "時", "时", "鐘", "钟", "號", "号", "這", "这", "點", "点")
 
 // match is a resolved expression and its byte span in the input.
 type match struct {
@@ -483,7 +492,7 @@ type clockRule struct {
 
 // Patterns shared by several rules.
 const (
-	numPat     = `(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|satu|dua|tiga|empat|lima|enam|tujuh|lapan|delapan|sembilan|sepuluh|[零一二两三四五六七八九十]+)`
+	numPat     = `(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|satu|dua|tiga|empat|lima|enam|tujuh|lapan|delapan|sembilan|sepuluh|[零一二两三四五六七八九十]+|एक|दो|तीन|चार|पांच|पाँच|छह|सात|आठ|नौ|दस)`
 	periodPat  = `am|pm|a\.m\.|p\.m\.|pagi|tengah\s*hari|siang|petang|sore|malam`
 	enWeekdays = `monday|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sunday`
 	msWeekdays = `isnin|senin|selasa|rabu|khamis|kamis|jumaat|jum'at|jumat|sabtu|ahad|minggu`
@@ -515,6 +524,7 @@ var numberWords = map[string]int{
 	"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 	"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
 	"lapan": 8, "delapan": 8, "sembilan": 9, "sepuluh": 10,
+	"एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5, "छह": 6, "सात": 7, "आठ": 8, "नौ": 9, "दस": 10,
 }
 
 // hanDigits maps Chinese numerals.
@@ -709,6 +719,10 @@ var dayRules = []dayRule{
 	{re: regexp.MustCompile(`(?i)` + numPat + `\s+(hari|minggu|bulan)\s+(?:lagi|kemudian)`), resolve: relative},
 	{re: regexp.MustCompile(numPat + `\s*(天|个星期|星期|个礼拜|礼拜|周|个月)(?:以后|之后|后)`), resolve: relative},
 	{re: regexp.MustCompile(numPat + `\s*(दिन|हफ्ते|हफ़्ते|सप्ताह|महीने)\s*(?:में|बाद)`), resolve: relative},
+	// "हफ्ते बाद", "महीने बाद": a week, a month from today, the one unspoken.
+	{re: regexp.MustCompile(`(दिन|हफ्ते|हफ़्ते|सप्ताह|महीने)\s*बाद`), resolve: func(g []string, today time.Time) (time.Time, bool) {
+		return relative([]string{g[0], "1", g[1]}, today)
+	}},
 	{
 		re:      regexp.MustCompile(`(?i)(?:(next|this|coming)\s+)?(` + enWeekdays + `)(\s+next\s+week)?`),
 		resolve: weekdayWith,

@@ -122,7 +122,18 @@ func TestParse(t *testing.T) {
 		{name: "2小时后", in: "2小时后", want: at(2026, 11, 23, 12, 0), timed: true},
 		{name: "chinese sentence", in: "明天下午3点给张三打电话", want: at(2026, 11, 24, 15, 0), timed: true, rest: "给张三打电话"},
 
+		// Traditional Chinese, as typed in Taiwan.
+		{name: "下週五", in: "下週五", want: day(2026, 12, 4)},
+		{name: "後天", in: "後天", want: day(2026, 11, 25)},
+		{name: "下個月", in: "下個月", want: day(2026, 12, 23)},
+		{name: "三個禮拜以後", in: "三個禮拜以後", want: day(2026, 12, 14)},
+		{name: "下週五跟進 keeps the rest", in: "下週五跟進", want: day(2026, 12, 4), rest: "跟進"},
+
 		// Hindi.
+		{name: "हफ्ते बाद", in: "हफ्ते बाद", want: day(2026, 11, 30)},
+		{name: "एक हफ्ते बाद", in: "एक हफ्ते बाद", want: day(2026, 11, 30)},
+		{name: "दो दिन बाद", in: "दो दिन बाद", want: day(2026, 11, 25)},
+		{name: "महीने बाद", in: "महीने बाद", want: day(2026, 12, 23)},
 		{name: "आज", in: "आज", want: day(2026, 11, 23)},
 		{name: "कल", in: "कल", want: day(2026, 11, 24)},
 		{name: "परसों", in: "परसों", want: day(2026, 11, 25)},

@@ -24,7 +24,7 @@ func TestLost(t *testing.T) {
 		{"DesignExample", "lost Tan: went to competitor X, price", "tan", "price", "X", ""},
 		{"Settings", "lost Siti: competitor=Solar Jaya reason=service", "siti", "service", "Solar Jaya", ""},
 		{"Malay", "lost Lim: pindah ke pesaing Kedai Murah, harga mahal", "lim", "price", "Kedai Murah", ""},
-		{"NoReasonIsOther", "lost Ravi: just stopped answering", "ravi", "other", "", ""},
+		{"ClosedIsOther", "lost Ravi: shop closed down", "ravi", "other", "", ""},
 		{"NoColon", "lost Ravi", "", "", "", "Say who was lost"},
 		{"UnknownSetting", "lost Ravi: colour=red", "", "", "", "Only reason= and competitor="},
 		{"UnknownCustomer", "lost Nobody Here: price", "", "", "", "No customer matches"},

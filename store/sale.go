@@ -73,5 +73,8 @@ func (db *DB) RecordSale(ctx context.Context, s *crm.Sale, tier func(crm.Stats) 
 		}
 		err = db.indexSale(ctx, c, s, st, newTier) // the scheduler's indexes (store/nudge.go)
 	}
+	if err == nil {
+		err = db.indexPurchase(ctx, s) // what the customer bought (store/purchases.go)
+	}
 	return translate("record sale", err)
 }
