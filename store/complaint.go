@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -95,15 +96,35 @@ func (db *DB) ResolveComplaint(ctx context.Context, no crm.ComplaintNo, by crm.S
 		return nil, translate("resolve complaint", err)
 	}
 	d.Complaint.No = crm.ComplaintNo(d.No)
-	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(c.CustomerID)}}, bson.D{
-		{Key: "$pull", Value: bson.D{{Key: "open", Value: bson.D{{Key: "no", Value: int64(no)}}}}},
-		{Key: "$inc", Value: bson.D{{Key: "stats.opencomplaints", Value: -1}}},
-	})
-	if err != nil {
-		return nil, translate("resolve complaint", err)
+	if err := db.closeOpen(ctx, c.CustomerID, no); err != nil {
+		return nil, err
 	}
 	if err := db.resolveProductComplaint(ctx, &d.Complaint); err != nil {
 		return nil, err
 	}
 	return &d.Complaint, nil
+}
+
+// closeOpen takes complaint no off the customer's open list and count. The
+// entry is pulled as the exact value read from the customer: a $pull with
+// a condition ({no: 12}) removes nothing on the embedded store (DESIGN §5),
+// while an exact value is pulled by both servers, and a complaint filed
+// meanwhile is left alone, as a rewrite of the whole array would not.
+func (db *DB) closeOpen(ctx context.Context, id crm.CustomerID, no crm.ComplaintNo) error {
+	c, err := db.Customer(ctx, id)
+	if err != nil {
+		return err
+	}
+	var exact []crm.ComplaintSummary
+	for _, o := range c.Open {
+		if o.No == no {
+			exact = append(exact, o)
+		}
+	}
+	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "stats.opencomplaints", Value: -1}}}}
+	if len(exact) > 0 {
+		update = append(update, bson.E{Key: "$pullAll", Value: bson.D{{Key: "open", Value: exact}}})
+	}
+	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}}, update)
+	return translate("close complaint "+strconv.FormatInt(int64(no), 10), err)
 }
