@@ -55,7 +55,10 @@ func (db *DB) FileComplaint(ctx context.Context, c *crm.Complaint) error {
 	if err != nil {
 		return translate("file complaint", err)
 	}
-	return db.indexProductComplaint(ctx, c)
+	if err := db.indexProductComplaint(ctx, c); err != nil {
+		return err
+	}
+	return db.journal(ctx, &crm.Write{Kind: crm.WriteComplaint, Staff: c.OpenedBy, At: c.OpenedAt, CustomerID: c.CustomerID, Complaint: c})
 }
 
 // Complaint returns one complaint by number.
@@ -100,6 +103,9 @@ func (db *DB) ResolveComplaint(ctx context.Context, no crm.ComplaintNo, by crm.S
 		return nil, err
 	}
 	if err := db.resolveProductComplaint(ctx, &d.Complaint); err != nil {
+		return nil, err
+	}
+	if err := db.journal(ctx, &crm.Write{Kind: crm.WriteResolve, Staff: by, At: at, CustomerID: c.CustomerID, Complaint: c}); err != nil {
 		return nil, err
 	}
 	return &d.Complaint, nil

@@ -30,7 +30,10 @@ func (db *DB) AddReminder(ctx context.Context, r *crm.Reminder) error {
 		return translate("insert reminder", err)
 	}
 	// The due-day key is the scheduler's index (store/nudge.go).
-	return db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
+	if err := db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)}); err != nil {
+		return err
+	}
+	return db.journalReminder(ctx, r)
 }
 
 func (db *DB) reminder(ctx context.Context, id string) (*crm.Reminder, error) {
