@@ -130,11 +130,13 @@ func New(cfg Config) (*Handler, error) {
 		"add":       {run: h.add, minRole: crm.RoleField},
 		"find":      {run: h.find, minRole: crm.RoleField},
 		"show":      {run: h.show, minRole: crm.RoleField},
-		"edit":      {run: h.edit, minRole: crm.RoleField},
+		"edit":      {run: h.editRecord, minRole: crm.RoleField}, // handlers/records.go: edit sale|log|complaint N, else a customer
 		"log":       {run: h.logInteraction, minRole: crm.RoleField},
 		"sale":      {run: h.sale, minRole: crm.RoleField},
 		"complaint": {run: h.complaint, minRole: crm.RoleField},
 		"resolve":   {run: h.resolve, minRole: crm.RoleField},
+		"undo":      {run: h.undo, minRole: crm.RoleField},         // handlers/undo.go
+		"delete":    {run: h.deleteRecord, minRole: crm.RoleField}, // handlers/records.go
 		"remind":    {run: h.remind, minRole: crm.RoleField},
 		"followups": {run: h.followups, minRole: crm.RoleField},
 		"done":      {run: h.done, minRole: crm.RoleField},
@@ -155,7 +157,7 @@ func New(cfg Config) (*Handler, error) {
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "undo", "delete", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a

@@ -130,7 +130,7 @@ func (db *DB) Undo(ctx context.Context, staff crm.StaffID, since, at time.Time, 
 			continue // a concurrent undo took this one
 		}
 		if err := db.takeBack(ctx, w, tier); err != nil {
-			return nil, fmt.Errorf("undo %s: %w", w.Kind, err)
+			return w, fmt.Errorf("undo %s: %w", w.Kind, err)
 		}
 		return w, nil
 	}
