@@ -38,6 +38,13 @@ type Write struct {
 	Reminders []Reminder
 	// WonBack is the lost mark a sale cleared.
 	WonBack *WinBack
+	// Edited is, when Undo takes back an edit, the record as the edit
+	// left it (one of the three is set), to show what the undo changed.
+	Edited struct {
+		Sale        *Sale
+		Interaction *Interaction
+		Complaint   *Complaint
+	}
 }
 
 // SaleEdit is a correction of a sale; nil fields are left alone. Credit is

@@ -201,25 +201,42 @@ func (h *Handler) editSale(ctx context.Context, r *request, st crm.RecordStore, 
 	if err != nil {
 		return Reply{}, err
 	}
-	b := Block{Text: h.cat.T(r.lang, "sale_edited", "no", int64(no))}
-	if was.Amount != now.Amount {
-		b.Fields = append(b.Fields, h.change(r, "field_amount", h.money(was.Amount), h.money(now.Amount)))
-	}
-	if was.Product != now.Product {
-		b.Fields = append(b.Fields, h.change(r, "field_product", was.Product, now.Product))
-	}
-	if was.Quantity != now.Quantity {
-		b.Fields = append(b.Fields, h.change(r, "field_quantity", strconv.Itoa(was.Quantity), strconv.Itoa(now.Quantity)))
-	}
-	if was.Payment != now.Payment || (was.Credit == nil) != (now.Credit == nil) ||
-		was.Credit != nil && now.Credit != nil && was.Credit.TermDays != now.Credit.TermDays {
-		b.Fields = append(b.Fields, h.change(r, "field_payment", paymentText(was), paymentText(now)))
-	}
+	b := Block{Text: h.cat.T(r.lang, "sale_edited", "no", int64(no)), Fields: h.saleChanges(r, was, now)}
 	if len(b.Fields) == 0 {
 		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_sale", "no", int64(no)))
 	}
 	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(now.CustomerID)}}
 	return Reply{Blocks: []Block{b}}, nil
+}
+
+// saleChanges lists what differs between two versions of a sale.
+func (h *Handler) saleChanges(r *request, was, now *crm.Sale) []Field {
+	var out []Field
+	if was.Amount != now.Amount {
+		out = append(out, h.change(r, "field_amount", h.money(was.Amount), h.money(now.Amount)))
+	}
+	if was.Product != now.Product {
+		out = append(out, h.change(r, "field_product", was.Product, now.Product))
+	}
+	if was.Quantity != now.Quantity {
+		out = append(out, h.change(r, "field_quantity", strconv.Itoa(was.Quantity), strconv.Itoa(now.Quantity)))
+	}
+	if paymentText(was) != paymentText(now) {
+		out = append(out, h.change(r, "field_payment", paymentText(was), paymentText(now)))
+	}
+	return out
+}
+
+// complaintChanges lists what differs between two versions of a complaint.
+func (h *Handler) complaintChanges(r *request, was, now *crm.Complaint) []Field {
+	var out []Field
+	if was.Text != now.Text {
+		out = append(out, h.change(r, "field_complaint", clip(was.Text, 200), clip(now.Text, 200)))
+	}
+	if was.Product != now.Product {
+		out = append(out, h.change(r, "field_product", orDash(was.Product), orDash(now.Product)))
+	}
+	return out
 }
 
 // editAmount reads a corrected amount with the sale command's own parser,
@@ -288,13 +305,7 @@ func (h *Handler) editComplaint(ctx context.Context, r *request, st crm.RecordSt
 	if err != nil {
 		return Reply{}, err
 	}
-	b := Block{Text: h.cat.T(r.lang, "complaint_edited", "no", int64(no))}
-	if was.Text != now.Text {
-		b.Fields = append(b.Fields, h.change(r, "field_complaint", clip(was.Text, 200), clip(now.Text, 200)))
-	}
-	if was.Product != now.Product {
-		b.Fields = append(b.Fields, h.change(r, "field_product", orDash(was.Product), orDash(now.Product)))
-	}
+	b := Block{Text: h.cat.T(r.lang, "complaint_edited", "no", int64(no)), Fields: h.complaintChanges(r, was, now)}
 	if len(b.Fields) == 0 {
 		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_complaint", "no", int64(no)))
 	}

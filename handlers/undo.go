@@ -82,11 +82,17 @@ func (h *Handler) writeName(r *request, w *crm.Write) string {
 	return record
 }
 
-// writeBlock shows the record a write touched, as the undo leaves it gone
-// or put back.
+// writeBlock shows what an undo changed: the record it removed or put
+// back, or, for an edit taken back, each field as "edited → restored".
 func (h *Handler) writeBlock(r *request, w *crm.Write) Block {
 	var b Block
 	switch {
+	case w.Edited.Sale != nil:
+		b.Fields = h.saleChanges(r, w.Edited.Sale, w.Sale)
+	case w.Edited.Interaction != nil:
+		b.Fields = []Field{h.change(r, "field_notes", clip(w.Edited.Interaction.Notes, 200), clip(w.Interaction.Notes, 200))}
+	case w.Edited.Complaint != nil:
+		b.Fields = h.complaintChanges(r, w.Edited.Complaint, w.Complaint)
 	case w.Sale != nil:
 		b = h.saleBlock(r, w.Sale)
 	case w.Interaction != nil:

@@ -163,6 +163,7 @@ func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) c
 		if err != nil {
 			return err
 		}
+		w.Edited.Sale = cur
 		return db.swapSale(ctx, cur, w.Sale, tier, nil)
 	case crm.WriteDeleteSale:
 		return db.swapSale(ctx, nil, w.Sale, tier, nil)
@@ -182,6 +183,7 @@ func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) c
 		if err != nil {
 			return err
 		}
+		w.Edited.Interaction = cur
 		return db.swapLog(ctx, cur, w.Interaction)
 	case crm.WriteDeleteLog:
 		return db.swapLog(ctx, nil, w.Interaction)
@@ -205,6 +207,7 @@ func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) c
 		if err != nil {
 			return err
 		}
+		w.Edited.Complaint = cur
 		return db.rewriteComplaint(ctx, cur, w.Complaint)
 	case crm.WriteDeleteComplaint:
 		return db.restoreComplaint(ctx, w.Complaint)
