@@ -21,6 +21,7 @@ const (
 	WriteDeleteSale      WriteKind = "delete_sale"
 	WriteDeleteLog       WriteKind = "delete_log"
 	WriteDeleteComplaint WriteKind = "delete_complaint"
+	WriteEditCustomer    WriteKind = "edit_customer"
 )
 
 // Write is one staff write as undo sees it. For a new record it holds the
@@ -33,6 +34,8 @@ type Write struct {
 	Sale        *Sale
 	Interaction *Interaction
 	Complaint   *Complaint
+	// Customer is the customer before an edit of their details.
+	Customer *Customer
 	// Reminders are the reminders the write added: a remind, or the
 	// follow-up of a logged contact.
 	Reminders []Reminder
@@ -81,6 +84,9 @@ type RecordStore interface {
 	DeleteSale(ctx context.Context, no SaleNo, by StaffID, at time.Time, tier func(Stats) Tier) (*Sale, error)
 	DeleteInteraction(ctx context.Context, no LogNo, by StaffID, at time.Time) (*Interaction, error)
 	DeleteComplaint(ctx context.Context, no ComplaintNo, by StaffID, at time.Time) (*Complaint, error)
+	// NoteCustomerEdit records that by changed a customer's details, before
+	// being the customer as it was, so undo can put them back.
+	NoteCustomerEdit(ctx context.Context, by StaffID, at time.Time, before *Customer) error
 	// Undo takes back staff's latest write not taken back yet and returns
 	// it; called again, it takes back the one before. Returns ENOTFOUND
 	// when there is none and EINVALID when the latest is older than since.

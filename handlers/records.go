@@ -73,7 +73,7 @@ func mayChange(r *request, author crm.StaffID) error {
 func (h *Handler) editRecord(ctx context.Context, r *request) (Reply, error) {
 	kind, no, rest, ok := recordRef(r.args)
 	if !ok {
-		return h.edit(ctx, r)
+		return h.editCustomer(ctx, r)
 	}
 	st, err := h.records()
 	if err != nil {
@@ -90,6 +90,28 @@ func (h *Handler) editRecord(ctx context.Context, r *request) (Reply, error) {
 		return h.editLog(ctx, r, st, crm.LogNo(no), set)
 	}
 	return h.editComplaint(ctx, r, st, crm.ComplaintNo(no), set)
+}
+
+// editCustomer runs a customer edit (handlers/customer.go) and journals
+// the customer as it was, so undo can put the details back.
+func (h *Handler) editCustomer(ctx context.Context, r *request) (Reply, error) {
+	st, err := h.records()
+	who, rest, ok := splitColon(r.args)
+	if err != nil || !ok || rest == "" {
+		return h.edit(ctx, r)
+	}
+	p, err := h.customer(ctx, r, who, func(ref string) string { return "edit " + ref + ": " + rest })
+	if err != nil || p.reply != nil {
+		return h.edit(ctx, r) // the edit answers with the same question or refusal
+	}
+	rep, err := h.edit(ctx, r)
+	if err != nil || rep.Error {
+		return rep, err
+	}
+	if err := st.NoteCustomerEdit(ctx, r.Staff.ID, h.cfg.Now(), p.customer); err != nil {
+		return Reply{}, err
+	}
+	return rep, nil
 }
 
 // editSettings reads "amount=1500 product=pump" (keys in any catalogue

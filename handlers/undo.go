@@ -68,13 +68,15 @@ func (h *Handler) writeName(r *request, w *crm.Write) string {
 		record = h.cat.T(r.lang, "record_log", "no", int64(w.Interaction.No))
 	case w.Complaint != nil:
 		record = h.cat.T(r.lang, "record_complaint", "no", int64(w.Complaint.No))
+	case w.Customer != nil:
+		record = h.cat.T(r.lang, "record_customer", "name", w.Customer.Name)
 	case len(w.Reminders) > 0:
 		record = h.cat.T(r.lang, "record_reminder", "when", h.when(w.Reminders[0].DueAt))
 	}
 	switch w.Kind {
 	case crm.WriteResolve:
 		return h.cat.T(r.lang, "write_resolve", "what", record)
-	case crm.WriteEditSale, crm.WriteEditLog, crm.WriteEditComplaint:
+	case crm.WriteEditSale, crm.WriteEditLog, crm.WriteEditComplaint, crm.WriteEditCustomer:
 		return h.cat.T(r.lang, "write_edit", "what", record)
 	case crm.WriteDeleteSale, crm.WriteDeleteLog, crm.WriteDeleteComplaint:
 		return h.cat.T(r.lang, "write_delete", "what", record)

@@ -314,3 +314,20 @@ func TestUndoMergeStillWorks(t *testing.T) {
 	// The sale moved back with its customer; the sale's undo still finds it.
 	contains(t, f.ok("undo"), "Undone: sale #1")
 }
+
+func TestUndoCustomerEdit(t *testing.T) {
+	f := newFixture(t)
+	f.ok("add Siti Nurhaliza 012-345 6789")
+	f.ok("sale Siti: 300 cable")
+	before := f.customer("siti")
+	f.ok("edit Siti: company=Nur Trading hobby=golf birthday=1990-03-14 phone=013-999 8888")
+	contains(t, f.ok("undo"), "Undone: the correction of the details of Siti Nurhaliza")
+	after := f.customer("siti")
+	if after.Company != before.Company || len(after.Hobbies) != 0 || after.Birthday != "" || len(after.Phones) != 1 || after.Stats.Orders != 1 {
+		t.Errorf("after undo: %+v", after)
+	}
+	if rep := f.do("find 013-999 8888"); strings.Contains(rep.Plain(), "Siti") {
+		t.Errorf("the removed phone still finds Siti:\n%s", rep.Plain())
+	}
+	contains(t, f.ok("undo"), "Undone: sale #1") // the one before is the sale
+}

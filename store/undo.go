@@ -137,6 +137,42 @@ func (db *DB) Undo(ctx context.Context, staff crm.StaffID, since, at time.Time, 
 	return nil, crm.Errorf(crm.ENOTFOUND, "err_undo_nothing")
 }
 
+// NoteCustomerEdit journals an edit of a customer's details.
+func (db *DB) NoteCustomerEdit(ctx context.Context, by crm.StaffID, at time.Time, before *crm.Customer) error {
+	return db.journal(ctx, &crm.Write{Kind: crm.WriteEditCustomer, Staff: by, At: at, CustomerID: before.ID, Customer: before})
+}
+
+// restoreDetails puts back a customer's contact and profile as they were
+// before an edit, and moves the customer between the lookup keys.
+func (db *DB) restoreDetails(ctx context.Context, b *crm.Customer) error {
+	cur, err := db.Customer(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	c := *cur
+	c.Name, c.Company, c.Phones, c.Emails = b.Name, b.Company, b.Phones, b.Emails
+	c.Address, c.City, c.Website, c.Social = b.Address, b.City, b.Website, b.Social
+	c.PreferredContact, c.Source, c.Language, c.Owner = b.PreferredContact, b.Source, b.Language, b.Owner
+	c.Birthday, c.Anniversary, c.Family = b.Birthday, b.Anniversary, b.Family
+	c.Hobbies, c.Memberships, c.Notes = b.Hobbies, b.Memberships, b.Notes
+	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(c.ID)}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "name", Value: c.Name}, {Key: "company", Value: c.Company},
+		{Key: "phones", Value: c.Phones}, {Key: "emails", Value: c.Emails},
+		{Key: "address", Value: c.Address}, {Key: "city", Value: c.City},
+		{Key: "website", Value: c.Website}, {Key: "social", Value: c.Social},
+		{Key: "preferredcontact", Value: c.PreferredContact}, {Key: "source", Value: c.Source},
+		{Key: "language", Value: c.Language}, {Key: "owner", Value: string(c.Owner)},
+		{Key: "birthday", Value: string(c.Birthday)}, {Key: "anniversary", Value: string(c.Anniversary)},
+		{Key: "family", Value: c.Family}, {Key: "hobbies", Value: c.Hobbies},
+		{Key: "memberships", Value: c.Memberships}, {Key: "notes", Value: c.Notes},
+		{Key: "updatedat", Value: db.now()},
+	}}})
+	if err != nil {
+		return translate("restore customer details", err)
+	}
+	return db.rekey(ctx, cur, &c)
+}
+
 // takeBack reverses one write.
 func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) crm.Tier) error {
 	switch w.Kind {
@@ -211,6 +247,8 @@ func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) c
 		return db.rewriteComplaint(ctx, cur, w.Complaint)
 	case crm.WriteDeleteComplaint:
 		return db.restoreComplaint(ctx, w.Complaint)
+	case crm.WriteEditCustomer:
+		return db.restoreDetails(ctx, w.Customer)
 	case crm.WriteReminder:
 		for _, r := range w.Reminders {
 			if err := db.dropReminder(ctx, &r); err != nil {
