@@ -22,6 +22,8 @@ const (
 	WriteDeleteLog       WriteKind = "delete_log"
 	WriteDeleteComplaint WriteKind = "delete_complaint"
 	WriteEditCustomer    WriteKind = "edit_customer"
+	WriteDone            WriteKind = "done" // a reminder marked done (also the first half of a snooze)
+	WriteLost            WriteKind = "lost"
 )
 
 // Write is one staff write as undo sees it. For a new record it holds the
@@ -84,9 +86,10 @@ type RecordStore interface {
 	DeleteSale(ctx context.Context, no SaleNo, by StaffID, at time.Time, tier func(Stats) Tier) (*Sale, error)
 	DeleteInteraction(ctx context.Context, no LogNo, by StaffID, at time.Time) (*Interaction, error)
 	DeleteComplaint(ctx context.Context, no ComplaintNo, by StaffID, at time.Time) (*Complaint, error)
-	// NoteCustomerEdit records that by changed a customer's details, before
-	// being the customer as it was, so undo can put them back.
-	NoteCustomerEdit(ctx context.Context, by StaffID, at time.Time, before *Customer) error
+	// NoteCustomerEdit records that by changed a customer's details or lost
+	// mark (kind WriteEditCustomer or WriteLost), before being the customer
+	// as it was, so undo can put them back.
+	NoteCustomerEdit(ctx context.Context, kind WriteKind, by StaffID, at time.Time, before *Customer) error
 	// Undo takes back staff's latest write not taken back yet and returns
 	// it; called again, it takes back the one before. Returns ENOTFOUND
 	// when there is none and EINVALID when the latest is older than since.

@@ -145,7 +145,7 @@ func New(cfg Config) (*Handler, error) {
 		"invite":    {run: h.invite, minRole: crm.RoleManager},
 		"lang":      {run: h.setLang, minRole: crm.RoleField},
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
-		"lost":      {run: h.lost, minRole: crm.RoleField},         // handlers/lost.go
+		"lost":      {run: h.lostRecord, minRole: crm.RoleField},   // handlers/lost.go, journalled for undo (handlers/records.go)
 		"report":    {run: h.report, minRole: crm.RoleManager},     // handlers/report.go
 		"segment":   {run: h.segment, minRole: crm.RoleField},      // handlers/segment.go
 		"import":    {run: h.importFile, minRole: crm.RoleManager}, // handlers/upload.go

@@ -95,20 +95,34 @@ func (h *Handler) editRecord(ctx context.Context, r *request) (Reply, error) {
 // editCustomer runs a customer edit (handlers/customer.go) and journals
 // the customer as it was, so undo can put the details back.
 func (h *Handler) editCustomer(ctx context.Context, r *request) (Reply, error) {
+	return h.journalled(ctx, r, crm.WriteEditCustomer, h.edit)
+}
+
+// lostRecord runs "lost" (handlers/lost.go) and journals the customer as
+// it was, so undo can take the lost mark back.
+func (h *Handler) lostRecord(ctx context.Context, r *request) (Reply, error) {
+	return h.journalled(ctx, r, crm.WriteLost, h.lost)
+}
+
+// journalled runs a command that changes one named customer ("edit Siti:
+// ...", "lost Tan: ...") and, when it succeeded, journals the customer as
+// it was before. A line that does not name exactly one customer goes to
+// the command as is, which asks or refuses.
+func (h *Handler) journalled(ctx context.Context, r *request, kind crm.WriteKind, run func(context.Context, *request) (Reply, error)) (Reply, error) {
 	st, err := h.records()
 	who, rest, ok := splitColon(r.args)
 	if err != nil || !ok || rest == "" {
-		return h.edit(ctx, r)
+		return run(ctx, r)
 	}
-	p, err := h.customer(ctx, r, who, func(ref string) string { return "edit " + ref + ": " + rest })
+	p, err := h.customer(ctx, r, who, func(ref string) string { return r.name + " " + ref + ": " + rest })
 	if err != nil || p.reply != nil {
-		return h.edit(ctx, r) // the edit answers with the same question or refusal
+		return run(ctx, r)
 	}
-	rep, err := h.edit(ctx, r)
+	rep, err := run(ctx, r)
 	if err != nil || rep.Error {
 		return rep, err
 	}
-	if err := st.NoteCustomerEdit(ctx, r.Staff.ID, h.cfg.Now(), p.customer); err != nil {
+	if err := st.NoteCustomerEdit(ctx, kind, r.Staff.ID, h.cfg.Now(), p.customer); err != nil {
 		return Reply{}, err
 	}
 	return rep, nil

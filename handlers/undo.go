@@ -74,6 +74,10 @@ func (h *Handler) writeName(r *request, w *crm.Write) string {
 		record = h.cat.T(r.lang, "record_reminder", "when", h.when(w.Reminders[0].DueAt))
 	}
 	switch w.Kind {
+	case crm.WriteLost:
+		return h.cat.T(r.lang, "write_lost", "name", w.Customer.Name)
+	case crm.WriteDone:
+		return h.cat.T(r.lang, "write_done", "what", record)
 	case crm.WriteResolve:
 		return h.cat.T(r.lang, "write_resolve", "what", record)
 	case crm.WriteEditSale, crm.WriteEditLog, crm.WriteEditComplaint, crm.WriteEditCustomer:

@@ -331,3 +331,26 @@ func TestUndoCustomerEdit(t *testing.T) {
 	}
 	contains(t, f.ok("undo"), "Undone: sale #1") // the one before is the sale
 }
+
+func TestUndoLostAndDone(t *testing.T) {
+	f := newFixture(t)
+	f.ok("add Tan Ah Kow 019-876 5432")
+	f.ok("sale Tan: 800 pump")
+	tier := f.customer("Tan").Stats.Tier
+	f.ok("lost Tan: went to competitor Solar Jaya, price")
+	contains(t, f.ok("undo"), "Undone: marking Tan Ah Kow lost")
+	if c := f.customer("Tan"); c.Lost != nil || c.Stats.Tier != tier {
+		t.Errorf("after undoing lost: %+v tier %s, want %s", c.Lost, c.Stats.Tier, tier)
+	}
+
+	f.ok("remind Tan tomorrow 10:00: send the catalogue")
+	rs, err := f.db.OpenReminders(context.Background(), f.admin.ID)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("reminders %+v %v", rs, err)
+	}
+	f.ok("done " + rs[0].ID)
+	contains(t, f.ok("undo"), "Undone: marking the reminder for")
+	if rs, _ := f.db.OpenReminders(context.Background(), f.admin.ID); len(rs) != 1 {
+		t.Errorf("the reminder is not open again: %+v", rs)
+	}
+}

@@ -138,13 +138,14 @@ func (db *DB) Undo(ctx context.Context, staff crm.StaffID, since, at time.Time, 
 }
 
 // NoteCustomerEdit journals an edit of a customer's details.
-func (db *DB) NoteCustomerEdit(ctx context.Context, by crm.StaffID, at time.Time, before *crm.Customer) error {
-	return db.journal(ctx, &crm.Write{Kind: crm.WriteEditCustomer, Staff: by, At: at, CustomerID: before.ID, Customer: before})
+func (db *DB) NoteCustomerEdit(ctx context.Context, kind crm.WriteKind, by crm.StaffID, at time.Time, before *crm.Customer) error {
+	return db.journal(ctx, &crm.Write{Kind: kind, Staff: by, At: at, CustomerID: before.ID, Customer: before})
 }
 
-// restoreDetails puts back a customer's contact and profile as they were
-// before an edit, and moves the customer between the lookup keys.
-func (db *DB) restoreDetails(ctx context.Context, b *crm.Customer) error {
+// restoreDetails puts back a customer's contact, profile and lost mark as
+// they were before an edit ("edit", "lost"), and moves the customer
+// between the lookup keys.
+func (db *DB) restoreDetails(ctx context.Context, b *crm.Customer, tier func(crm.Stats) crm.Tier) error {
 	cur, err := db.Customer(ctx, b.ID)
 	if err != nil {
 		return err
@@ -155,6 +156,13 @@ func (db *DB) restoreDetails(ctx context.Context, b *crm.Customer) error {
 	c.PreferredContact, c.Source, c.Language, c.Owner = b.PreferredContact, b.Source, b.Language, b.Owner
 	c.Birthday, c.Anniversary, c.Family = b.Birthday, b.Anniversary, b.Family
 	c.Hobbies, c.Memberships, c.Notes = b.Hobbies, b.Memberships, b.Notes
+	c.Lost = b.Lost
+	switch {
+	case c.Lost != nil:
+		c.Stats.Tier = crm.TierLost
+	case cur.Lost != nil && tier != nil: // a "lost" taken back: the tier from the figures
+		c.Stats.Tier = tier(c.Stats)
+	}
 	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(c.ID)}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "name", Value: c.Name}, {Key: "company", Value: c.Company},
 		{Key: "phones", Value: c.Phones}, {Key: "emails", Value: c.Emails},
@@ -165,6 +173,7 @@ func (db *DB) restoreDetails(ctx context.Context, b *crm.Customer) error {
 		{Key: "birthday", Value: string(c.Birthday)}, {Key: "anniversary", Value: string(c.Anniversary)},
 		{Key: "family", Value: c.Family}, {Key: "hobbies", Value: c.Hobbies},
 		{Key: "memberships", Value: c.Memberships}, {Key: "notes", Value: c.Notes},
+		{Key: "lost", Value: c.Lost}, {Key: "stats.tier", Value: string(c.Stats.Tier)},
 		{Key: "updatedat", Value: db.now()},
 	}}})
 	if err != nil {
@@ -247,8 +256,15 @@ func (db *DB) takeBack(ctx context.Context, w *crm.Write, tier func(crm.Stats) c
 		return db.rewriteComplaint(ctx, cur, w.Complaint)
 	case crm.WriteDeleteComplaint:
 		return db.restoreComplaint(ctx, w.Complaint)
-	case crm.WriteEditCustomer:
-		return db.restoreDetails(ctx, w.Customer)
+	case crm.WriteEditCustomer, crm.WriteLost:
+		return db.restoreDetails(ctx, w.Customer, tier)
+	case crm.WriteDone:
+		for _, r := range w.Reminders {
+			if err := db.reopenReminder(ctx, &r); err != nil {
+				return err
+			}
+		}
+		return nil
 	case crm.WriteReminder:
 		for _, r := range w.Reminders {
 			if err := db.dropReminder(ctx, &r); err != nil {
