@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -443,16 +444,34 @@ func (db *DB) refigure(ctx context.Context, id crm.CustomerID, tier func(crm.Sta
 	case tier != nil:
 		c.Stats.Tier = tier(c.Stats)
 	}
-	_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "stats", Value: c.Stats},
-		{Key: "recent", Value: c.Recent},
-		{Key: "lost", Value: c.Lost},
-		{Key: "wonback", Value: c.WonBack},
-	}}})
-	if err != nil {
-		return translate("refigure customer", err)
+	set := changedStats(old.Stats, c.Stats)
+	if !reflect.DeepEqual(old.Recent, c.Recent) {
+		set = append(set, bson.E{Key: "recent", Value: c.Recent})
+	}
+	if !reflect.DeepEqual(old.Lost, c.Lost) || !reflect.DeepEqual(old.WonBack, c.WonBack) {
+		set = append(set, bson.E{Key: "lost", Value: c.Lost}, bson.E{Key: "wonback", Value: c.WonBack})
+	}
+	if len(set) > 0 {
+		_, err = db.customers.UpdateOne(ctx, bson.D{{Key: "_id", Value: string(id)}}, bson.D{{Key: "$set", Value: set}})
+		if err != nil {
+			return translate("refigure customer", err)
+		}
 	}
 	return db.rekey(ctx, old, &c)
+}
+
+// changedStats sets only the figures that differ, so a figure another
+// write moves meanwhile is overwritten only when this change moved it too
+// (there is no multi-document transaction to hold the customer).
+func changedStats(old, now crm.Stats) bson.D {
+	var set bson.D
+	ov, nv := reflect.ValueOf(old), reflect.ValueOf(now)
+	for i := range ov.NumField() {
+		if !reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) {
+			set = append(set, bson.E{Key: "stats." + strings.ToLower(ov.Type().Field(i).Name), Value: nv.Field(i).Interface()})
+		}
+	}
+	return set
 }
 
 // EditSale corrects a sale and re-derives its customer's figures.
