@@ -457,7 +457,12 @@ func (db *DB) refigure(ctx context.Context, id crm.CustomerID, tier func(crm.Sta
 			return translate("refigure customer", err)
 		}
 	}
-	return db.rekey(ctx, old, &c)
+	// The figures move the care and reorder keys and the segment row; the
+	// name is unchanged, so the vocabulary rekey writes is not needed.
+	if err := db.moveKeys(ctx, string(id), allKeys(old), allKeys(&c)); err != nil {
+		return err
+	}
+	return db.rerow(ctx, old, &c)
 }
 
 // changedStats sets only the figures that differ, so a figure another
