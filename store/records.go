@@ -27,8 +27,10 @@ var _ crm.RecordStore = (*DB)(nil)
 //
 // A customer list carries "all" when it holds every record of the customer
 // (it was started with the first one, or built from a query) and "merges",
-// the merge counter when it was; a merge moves records without touching the
-// lists, so a list from before the latest merge is rebuilt once.
+// the merge counter when it was. A merge moves records without touching the
+// lists, so a list from before the latest merge is trusted only while it
+// agrees with the customer (as many sales as orders, every recent contact
+// listed); otherwise it is rebuilt, once.
 const (
 	keySaleNo        = "no:sale:"
 	keyLogNo         = "no:log:"
@@ -58,15 +60,17 @@ func (db *DB) listRecord(ctx context.Context, key, id string, complete bool) err
 
 // recordIDs returns the ids of a customer's documents in coll through the
 // list at key. A list that may miss some is completed first from one query
-// by customerid (indexed on MongoDB, a scan on the embedded store), once.
-func (db *DB) recordIDs(ctx context.Context, coll *mongo.Collection, key string, id crm.CustomerID) ([]string, error) {
+// by customerid (indexed on MongoDB, a scan on the embedded store), once;
+// agrees says whether a list from before the latest merge still fits the
+// customer.
+func (db *DB) recordIDs(ctx context.Context, coll *mongo.Collection, key string, id crm.CustomerID, agrees func(ids []string) bool) ([]string, error) {
 	merges, err := db.counter(ctx, "merge")
 	if err != nil {
 		return nil, err
 	}
 	var d recordListDoc
 	err = db.keys.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
-	if err == nil && d.All && d.Merges == merges {
+	if err == nil && d.All && (d.Merges == merges || agrees(d.IDs)) {
 		return d.IDs, nil
 	}
 	if err != nil && err != mongo.ErrNoDocuments {
@@ -96,9 +100,10 @@ func union(a, b []string) []string {
 	return out
 }
 
-// salesOf returns a customer's sales, oldest first.
-func (db *DB) salesOf(ctx context.Context, id crm.CustomerID) ([]crm.Sale, error) {
-	ids, err := db.recordIDs(ctx, db.sales, keyCustomerSales+string(id), id)
+// salesOf returns a customer's sales, oldest first; orders is how many the
+// customer's figures count.
+func (db *DB) salesOf(ctx context.Context, id crm.CustomerID, orders int) ([]crm.Sale, error) {
+	ids, err := db.recordIDs(ctx, db.sales, keyCustomerSales+string(id), id, func(ids []string) bool { return len(ids) >= orders })
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +124,17 @@ func (db *DB) salesOf(ctx context.Context, id crm.CustomerID) ([]crm.Sale, error
 	return out, nil
 }
 
-// interactionsOf returns a customer's logged contacts, oldest first.
-func (db *DB) interactionsOf(ctx context.Context, id crm.CustomerID) ([]crm.Interaction, error) {
-	ids, err := db.recordIDs(ctx, db.interactions, keyCustomerLogs+string(id), id)
+// interactionsOf returns a customer's logged contacts, oldest first;
+// recent are those the customer document lists, skip one just removed.
+func (db *DB) interactionsOf(ctx context.Context, id crm.CustomerID, recent []crm.Interaction, skip string) ([]crm.Interaction, error) {
+	ids, err := db.recordIDs(ctx, db.interactions, keyCustomerLogs+string(id), id, func(ids []string) bool {
+		for _, it := range recent {
+			if it.ID != "" && it.ID != skip && !slices.Contains(ids, it.ID) {
+				return false
+			}
+		}
+		return true
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -249,13 +262,20 @@ func (db *DB) swapSale(ctx context.Context, was, now *crm.Sale, tier func(crm.St
 		return err
 	}
 	return db.refigure(ctx, s.CustomerID, tier, func(c *crm.Customer) error {
-		sales, err := db.salesOf(ctx, c.ID)
+		orders := c.Stats.Orders
+		if was != nil {
+			orders--
+		}
+		if now != nil {
+			orders++
+		}
+		sales, err := db.salesOf(ctx, c.ID, orders)
 		if err != nil {
 			return err
 		}
 		var logs []crm.Interaction
 		if campaignOf(was, nil) != "" || campaignOf(now, nil) != "" {
-			if logs, err = db.interactionsOf(ctx, c.ID); err != nil {
+			if logs, err = db.interactionsOf(ctx, c.ID, c.Recent, ""); err != nil {
 				return err
 			}
 		}
@@ -379,13 +399,17 @@ func (db *DB) swapLog(ctx context.Context, was, now *crm.Interaction) error {
 		return err
 	}
 	return db.refigure(ctx, it.CustomerID, nil, func(c *crm.Customer) error {
-		logs, err := db.interactionsOf(ctx, c.ID)
+		skip := ""
+		if was != nil && now == nil {
+			skip = was.ID
+		}
+		logs, err := db.interactionsOf(ctx, c.ID, c.Recent, skip)
 		if err != nil {
 			return err
 		}
 		var sales []crm.Sale
 		if campaignOf(nil, was) != "" || campaignOf(nil, now) != "" {
-			if sales, err = db.salesOf(ctx, c.ID); err != nil {
+			if sales, err = db.salesOf(ctx, c.ID, c.Stats.Orders); err != nil {
 				return err
 			}
 		}

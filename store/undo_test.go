@@ -252,3 +252,29 @@ func TestSaleWinsBackLostCustomer(t *testing.T) {
 		t.Errorf("not indexed as lost again")
 	}
 }
+
+// TestEditAfterMerge: a merge moves sales without touching the customer's
+// sale list; the first correction afterwards sees every sale anyway.
+func TestEditAfterMerge(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	a := mustCreate(t, db, crm.Customer{Name: "Siti Nurhaliza"})
+	b := mustCreate(t, db, crm.Customer{Name: "Siti N"})
+	own, moved := sale(a, undoNow.Add(-time.Hour), 100_00, crm.PayCash, ""), sale(b, undoNow, 500_00, crm.PayCash, "")
+	for _, s := range []*crm.Sale{own, moved} {
+		if err := db.RecordSale(ctx, s, tierAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := db.MergeCustomers(ctx, a.ID, b.ID, "s1", undoNow, tierAt); err != nil {
+		t.Fatal(err)
+	}
+	amount := crm.Money{Minor: 50_00, Currency: "MYR"}
+	if _, _, err := db.EditSale(ctx, own.No, crm.SaleEdit{Amount: &amount}, "s1", undoNow, tierAt); err != nil {
+		t.Fatal(err)
+	}
+	got := mustCustomer(t, db, a.ID).Stats
+	if got.Orders != 2 || got.Largest != 500_00 || got.Spent["MYR"] != 550_00 || !got.LastOrderAt.Equal(undoNow) {
+		t.Errorf("after merge and edit: %+v", got)
+	}
+}
