@@ -260,8 +260,8 @@ func TestEditAfterMerge(t *testing.T) {
 	db := MustOpenDB(t)
 	a := mustCreate(t, db, crm.Customer{Name: "Siti Nurhaliza"})
 	b := mustCreate(t, db, crm.Customer{Name: "Siti N"})
-	own, moved := sale(a, undoNow.Add(-time.Hour), 100_00, crm.PayCash, ""), sale(b, undoNow, 500_00, crm.PayCash, "")
-	for _, s := range []*crm.Sale{own, moved} {
+	own, moved, other := sale(a, undoNow.Add(-time.Hour), 100_00, crm.PayCash, ""), sale(b, undoNow, 500_00, crm.PayCash, ""), sale(b, undoNow.Add(-2*time.Hour), 300_00, crm.PayCash, "")
+	for _, s := range []*crm.Sale{own, moved, other} {
 		if err := db.RecordSale(ctx, s, tierAt); err != nil {
 			t.Fatal(err)
 		}
@@ -270,11 +270,11 @@ func TestEditAfterMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	amount := crm.Money{Minor: 50_00, Currency: "MYR"}
-	if _, _, err := db.EditSale(ctx, own.No, crm.SaleEdit{Amount: &amount}, "s1", undoNow, tierAt); err != nil {
+	if _, _, err := db.EditSale(ctx, moved.No, crm.SaleEdit{Amount: &amount}, "s1", undoNow, tierAt); err != nil {
 		t.Fatal(err)
 	}
 	got := mustCustomer(t, db, a.ID).Stats
-	if got.Orders != 2 || got.Largest != 500_00 || got.Spent["MYR"] != 550_00 || !got.LastOrderAt.Equal(undoNow) {
+	if got.Orders != 3 || got.Largest != 300_00 || got.Spent["MYR"] != 450_00 || !got.FirstOrderAt.Equal(other.At) {
 		t.Errorf("after merge and edit: %+v", got)
 	}
 }
