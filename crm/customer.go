@@ -51,6 +51,8 @@ type Customer struct {
 	Open []ComplaintSummary
 	// Lost is set when the customer went elsewhere.
 	Lost *Lost
+	// WonBack lists the lost marks cleared by a later sale, oldest first.
+	WonBack []WinBack
 }
 
 // Stats are the derived figures of a customer.

@@ -25,6 +25,7 @@ var InteractionKinds = []InteractionKind{KindCall, KindVisit, KindMeeting, KindE
 // and what happens next.
 type Interaction struct {
 	ID         string
+	No         LogNo // 0 for contacts logged before they were numbered
 	CustomerID CustomerID
 	Staff      StaffID
 	Kind       InteractionKind
@@ -38,6 +39,9 @@ type Interaction struct {
 	Location    string
 	Attachments []string // platform file references (photos, voice notes)
 }
+
+// LogNo is the number staff use to name a logged contact ("edit log 210").
+type LogNo int64
 
 // InteractionStore records interactions.
 type InteractionStore interface {

@@ -30,9 +30,14 @@ const (
 // PaymentMethods lists every accepted method.
 var PaymentMethods = []PaymentMethod{PayCash, PayCard, PayDebit, PayTransfer, PayPayPal, PayCOD, PayCheque, PayCredit, PayEWallet}
 
+// SaleNo is the number staff use to name a sale ("edit sale 57"). Sales
+// recorded before sales were numbered have none (0).
+type SaleNo int64
+
 // Sale is one purchase by a customer.
 type Sale struct {
 	ID         string
+	No         SaleNo
 	CustomerID CustomerID
 	Staff      StaffID
 	At         time.Time
@@ -58,10 +63,20 @@ type Payment struct {
 	Method PaymentMethod
 }
 
+// WinBack records that a lost customer bought again: the lost mark the
+// sale cleared, kept so the card still tells the story.
+type WinBack struct {
+	At   time.Time
+	Sale SaleNo
+	Lost Lost
+}
+
 // SaleStore records sales.
 type SaleStore interface {
-	// RecordSale stores s and updates the customer's order count, spend,
-	// last order, largest sale and tier in the same write. Returns ENOTFOUND
-	// for an unknown customer.
+	// RecordSale numbers s, stores it and updates the customer's order
+	// count, spend, last order, largest sale and tier in the same write. A
+	// sale to a lost customer wins them back: the same write clears the lost
+	// mark, keeps it in the customer's WonBack and recomputes the tier.
+	// Returns ENOTFOUND for an unknown customer.
 	RecordSale(ctx context.Context, s *Sale, tier func(Stats) Tier) error
 }

@@ -85,6 +85,9 @@ func (h *Handler) card(ctx context.Context, r *request, c *crm.Customer) Reply {
 	if c.Lost != nil {
 		add("field_lost", strings.Trim(c.Lost.Competitor+", "+c.Lost.Reason, ", "))
 	}
+	for _, w := range c.WonBack { // handlers/records.go
+		add("field_won_back", h.wonBackCard(l, w))
+	}
 	add("field_notes", c.Notes)
 	blocks := []Block{main}
 

@@ -150,11 +150,13 @@ func New(cfg Config) (*Handler, error) {
 		"add":       {run: h.add, minRole: crm.RoleField},
 		"find":      {run: h.find, minRole: crm.RoleField},
 		"show":      {run: h.show, minRole: crm.RoleField},
-		"edit":      {run: h.edit, minRole: crm.RoleField},
+		"edit":      {run: h.editRecord, minRole: crm.RoleField}, // handlers/records.go: edit sale|log|complaint N, else a customer
 		"log":       {run: h.logInteraction, minRole: crm.RoleField},
 		"sale":      {run: h.sale, minRole: crm.RoleField},
 		"complaint": {run: h.complaint, minRole: crm.RoleField},
 		"resolve":   {run: h.resolve, minRole: crm.RoleField},
+		"undo":      {run: h.undo, minRole: crm.RoleField},         // handlers/undo.go
+		"delete":    {run: h.deleteRecord, minRole: crm.RoleField}, // handlers/records.go
 		"remind":    {run: h.remind, minRole: crm.RoleField},
 		"followups": {run: h.followups, minRole: crm.RoleField},
 		"done":      {run: h.done, minRole: crm.RoleField},
@@ -165,7 +167,7 @@ func New(cfg Config) (*Handler, error) {
 		"role":      {run: h.setRole, minRole: crm.RoleAdmin},
 		"staff":     {run: h.staff, minRole: crm.RoleManager},
 		"history":   {run: h.history, minRole: crm.RoleManager},    // handlers/history.go
-		"lost":      {run: h.lost, minRole: crm.RoleField},         // handlers/lost.go
+		"lost":      {run: h.lostRecord, minRole: crm.RoleField},   // handlers/lost.go, journalled for undo (handlers/records.go)
 		"report":    {run: h.report, minRole: crm.RoleManager},     // handlers/report.go
 		"segment":   {run: h.segment, minRole: crm.RoleField},      // handlers/segment.go
 		"import":    {run: h.importFile, minRole: crm.RoleManager}, // handlers/upload.go

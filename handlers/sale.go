@@ -55,7 +55,7 @@ func (h *Handler) sale(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.RecordSale(ctx, s, func(st crm.Stats) crm.Tier { return h.cfg.Tiers.Tier(st, now) }); err != nil {
 		return Reply{}, err
 	}
-	b := Block{Text: h.cat.T(r.lang, "sale_recorded", "name", p.customer.Name), Fields: []Field{
+	b := Block{Text: h.saleHeadline(r, s, p.customer), Fields: []Field{
 		{Label: h.cat.T(r.lang, "field_amount"), Value: formatMoney(s.Amount)},
 		{Label: h.cat.T(r.lang, "field_product"), Value: s.Product + " × " + strconv.Itoa(s.Quantity)},
 		{Label: h.cat.T(r.lang, "field_payment"), Value: string(s.Payment)},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -16,7 +17,7 @@ type interactionDoc struct {
 	crm.Interaction `bson:",inline"`
 }
 
-// LogInteraction stores it and, in one write to the customer, appends it to
+// LogInteraction numbers and stores it and, in one write to the customer, appends it to
 // the recent list, moves the last contact forward and, for a contact tagged
 // with a campaign, counts the response.
 func (db *DB) LogInteraction(ctx context.Context, it *crm.Interaction) error {
@@ -24,12 +25,23 @@ func (db *DB) LogInteraction(ctx context.Context, it *crm.Interaction) error {
 	if err != nil {
 		return err
 	}
-	it.ID = newID()
+	n, err := db.next(ctx, "log")
+	if err != nil {
+		return err
+	}
+	it.ID, it.No = newID(), crm.LogNo(n)
 	if err := db.indexCampaignResponse(ctx, keyCampaignLogs, it.Campaign, it.ID); err != nil {
+		return err
+	}
+	never := old.Stats.LastContactAt.IsZero() && len(old.Recent) == 0
+	if err := db.listRecord(ctx, keyCustomerLogs+string(it.CustomerID), it.ID, never); err != nil {
 		return err
 	}
 	if _, err := db.interactions.InsertOne(ctx, interactionDoc{ID: it.ID, Interaction: *it}); err != nil {
 		return translate("insert interaction", err)
+	}
+	if err := db.addKeys(ctx, it.ID, []string{logNoKey(it.No)}); err != nil {
+		return err
 	}
 	update := bson.D{
 		{Key: "$push", Value: bson.D{{Key: "recent", Value: bson.D{
@@ -47,5 +59,10 @@ func (db *DB) LogInteraction(ctx context.Context, it *crm.Interaction) error {
 	if err == nil {
 		err = db.indexInteraction(ctx, old, it) // the scheduler's indexes (store/nudge.go)
 	}
-	return translate("log interaction", err)
+	if err != nil {
+		return translate("log interaction", err)
+	}
+	return db.journal(ctx, &crm.Write{Kind: crm.WriteLog, Staff: it.Staff, At: it.At, CustomerID: it.CustomerID, Interaction: it})
 }
+
+func logNoKey(no crm.LogNo) string { return keyLogNo + strconv.FormatInt(int64(no), 10) }

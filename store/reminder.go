@@ -30,7 +30,10 @@ func (db *DB) AddReminder(ctx context.Context, r *crm.Reminder) error {
 		return translate("insert reminder", err)
 	}
 	// The due-day key is the scheduler's index (store/nudge.go).
-	return db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
+	if err := db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)}); err != nil {
+		return err
+	}
+	return db.journalReminder(ctx, r)
 }
 
 func (db *DB) reminder(ctx context.Context, id string) (*crm.Reminder, error) {
@@ -97,5 +100,24 @@ func (db *DB) CompleteReminder(ctx context.Context, id string, at time.Time) err
 	if err != nil {
 		return translate("complete reminder", err)
 	}
-	return db.removeKeys(ctx, id, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
+	if err := db.removeKeys(ctx, id, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)}); err != nil {
+		return err
+	}
+	if !r.DoneAt.IsZero() {
+		return nil // done already: nothing for undo to reopen
+	}
+	return db.journal(ctx, &crm.Write{Kind: crm.WriteDone, Staff: r.Staff, At: at, CustomerID: r.CustomerID, Reminders: []crm.Reminder{*r}})
+}
+
+// reopenReminder takes back a "done": the reminder is open and listed again.
+func (db *DB) reopenReminder(ctx context.Context, r *crm.Reminder) error {
+	res, err := db.reminders.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "doneat", Value: time.Time{}}}}})
+	if err != nil {
+		return translate("reopen reminder", err)
+	}
+	if res.MatchedCount == 0 {
+		return crm.Errorf(crm.ENOTFOUND, "err_reminder_not_found")
+	}
+	return db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)})
 }

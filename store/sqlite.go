@@ -16,7 +16,7 @@ import (
 var Collections = []string{
 	"customers", "keys", "interactions", "sales", "complaints", "counters", "reminders",
 	"staff", "identities", "invites", "inbox", "outbox", "leases", "state", "claims", "deliveries",
-	"segments", "merges", "campaigns", "imports", "audit", "intents",
+	"segments", "merges", "campaigns", "imports", "audit", "intents", "writes",
 }
 
 // indexIDs gives every collection table of the embedded server an index on

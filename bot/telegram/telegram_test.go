@@ -136,7 +136,7 @@ func TestCommands(t *testing.T) {
 		{"Show", "/show Siti Nurhaliza", "+60 12-345 6789"},
 		{"Edit", "/edit Siti: hobby=golf", "hobby=golf"},
 		{"Log", "/log Siti: called about the quotation, follow up tomorrow", "Logged call with Siti Nurhaliza"},
-		{"Sale", "/sale Siti: 1250 MYR solar panel x3 card", "Sale recorded for Siti Nurhaliza"},
+		{"Sale", "/sale Siti: 1250 MYR solar panel x3 card", "Sale #1 recorded for Siti Nurhaliza"},
 		{"Complaint", "/complaint Siti: inverter stopped working", "Complaint #1 filed"},
 		{"Resolve", "/resolve 1: replaced the inverter, customer satisfied", "Complaint #1 resolved"},
 		{"Remind", "/remind Siti 2026-12-01 09:00: send new catalogue", "I will remind you about Siti Nurhaliza"},
