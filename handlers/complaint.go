@@ -90,6 +90,7 @@ func (h *Handler) complaint(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.FileComplaint(ctx, c); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, c.CustomerID)
 	h.dropHeld(ctx, vals["w"])
 	no := strconv.FormatInt(int64(c.No), 10)
 	fields := []Field{{Label: h.cat.T(r.lang, "field_complaint"), Value: c.Text}}
@@ -237,6 +238,7 @@ func (h *Handler) resolve(ctx context.Context, r *request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, c.CustomerID)
 	h.dropHeld(ctx, vals["w"])
 	fields := []Field{{Label: h.cat.T(r.lang, "field_resolution"), Value: h.cat.T(r.lang, "resolution_"+string(res))}}
 	if satisfied != nil {

@@ -70,6 +70,7 @@ func (h *Handler) logInteraction(ctx context.Context, r *request) (Reply, error)
 	if err := h.store.LogInteraction(ctx, it); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, p.customer.ID)
 	b := Block{Text: h.numbered(r, "log_no", int64(it.No), h.cat.T(r.lang, "logged", "kind", h.cat.T(r.lang, "kind_"+string(kind)), "name", p.customer.Name))}
 	b.Fields = append(b.Fields, Field{Label: h.cat.T(r.lang, "field_notes"), Value: it.Notes})
 	if !follow.IsZero() {

@@ -65,6 +65,9 @@ func (h *Handler) lost(ctx context.Context, r *request) (Reply, error) {
 	}
 	l.At, l.By = h.cfg.Now(), r.Staff.ID
 	c, err := h.store.UpdateCustomer(ctx, p.customer.ID, crm.CustomerUpdate{Lost: l})
+	if err == nil {
+		h.audit(ctx, r, c.ID)
+	}
 	if err != nil {
 		return Reply{}, err
 	}

@@ -57,6 +57,7 @@ func (h *Handler) merge(ctx context.Context, r *request) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
+		h.audit(ctx, r, m.Keep)
 		return Reply{Blocks: []Block{{
 			Text: t("merge_undone", "no", no, "gone", m.Removed.Name, "keep", m.Before.Name),
 			Buttons: []Button{{Label: m.Before.Name, Command: "show #" + string(m.Keep)},
@@ -82,6 +83,7 @@ func (h *Handler) merge(ctx context.Context, r *request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, c.ID)
 	return Reply{Blocks: []Block{{
 		Text: t("merged", "gone", pb.customer.Name, "keep", c.Name) + "\n" +
 			t("merge_moved", "interactions", len(m.Interactions), "sales", len(m.Sales), "complaints", len(m.Complaints), "reminders", len(m.Reminders)) + "\n" +

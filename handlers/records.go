@@ -237,6 +237,7 @@ func (h *Handler) editSale(ctx context.Context, r *request, st crm.RecordStore, 
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, now.CustomerID)
 	b := Block{Text: h.cat.T(r.lang, "sale_edited", "no", int64(no)), Fields: h.saleChanges(r, was, now)}
 	if len(b.Fields) == 0 {
 		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_sale", "no", int64(no)))
@@ -310,6 +311,7 @@ func (h *Handler) editLog(ctx context.Context, r *request, st crm.RecordStore, n
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, now.CustomerID)
 	return Reply{Blocks: []Block{{
 		Text:    h.cat.T(r.lang, "log_edited", "no", int64(no)),
 		Fields:  []Field{h.change(r, "field_notes", clip(was.Notes, 200), clip(now.Notes, 200))},
@@ -341,6 +343,7 @@ func (h *Handler) editComplaint(ctx context.Context, r *request, st crm.RecordSt
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, now.CustomerID)
 	b := Block{Text: h.cat.T(r.lang, "complaint_edited", "no", int64(no)), Fields: h.complaintChanges(r, was, now)}
 	if len(b.Fields) == 0 {
 		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_complaint", "no", int64(no)))
@@ -375,6 +378,7 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 		return Reply{}, invalid("err_delete_form")
 	}
 	var author crm.StaffID
+	var customer crm.CustomerID
 	var what Block
 	switch kind {
 	case "sale":
@@ -382,13 +386,13 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		author, what = s.Staff, h.saleBlock(r, s)
+		author, customer, what = s.Staff, s.CustomerID, h.saleBlock(r, s)
 	case "log":
 		it, err := st.InteractionByNo(ctx, crm.LogNo(no))
 		if err != nil {
 			return Reply{}, err
 		}
-		author, what = it.Staff, h.logBlock(r, it)
+		author, customer, what = it.Staff, it.CustomerID, h.logBlock(r, it)
 	default:
 		c, err := h.store.Complaint(ctx, crm.ComplaintNo(no))
 		if crm.ErrorCode(err) == crm.ENOTFOUND {
@@ -397,7 +401,7 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		author, what = c.OpenedBy, h.complaintBlock(r, c)
+		author, customer, what = c.OpenedBy, c.CustomerID, h.complaintBlock(r, c)
 	}
 	if err := mayChange(r, author); err != nil {
 		return Reply{}, err
@@ -420,6 +424,7 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, customer)
 	what.Text = h.cat.T(r.lang, "record_deleted", "what", name) + "\n" + h.cat.T(r.lang, "undo_hint")
 	return Reply{Blocks: []Block{what}}, nil
 }

@@ -42,6 +42,7 @@ func (h *Handler) remind(ctx context.Context, r *request) (Reply, error) {
 	if err := h.store.AddReminder(ctx, rem); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, p.customer.ID)
 	return Reply{Blocks: []Block{{
 		Text:    h.cat.T(r.lang, "reminder_set", "name", p.customer.Name, "when", h.when(at)),
 		Fields:  []Field{{Label: h.cat.T(r.lang, "field_note"), Value: rem.Text}},

@@ -45,6 +45,7 @@ func (h *Handler) undo(ctx context.Context, r *request) (Reply, error) {
 	default:
 		return Reply{}, err
 	}
+	h.audit(ctx, r, w.CustomerID)
 	b := h.writeBlock(r, w)
 	name := ""
 	if c, err := h.store.Customer(ctx, w.CustomerID); err == nil {
