@@ -148,6 +148,15 @@ func (h *Handler) askSale(ctx context.Context, r *request, line *saleLine) (Repl
 
 func pendingSaleKey(key string) string { return "sale:" + key }
 
+// IsAmount reports whether text reads as one amount the way the business's
+// region writes it ("1,5 juta", "RM 2k", "₹1,50,000"), for forms that check
+// an amount field before sending the sale line. An amount whose marks are
+// unclear reads too: the sale then asks about it.
+func (h *Handler) IsAmount(text string) bool {
+	_, err := money.Parse(text, h.cfg.Region)
+	return err == nil
+}
+
 // confirmSale records a sale kept by askSale: "sale !<key>" its first
 // reading, "sale !<key> <n>" the n-th other one. The key is removed before
 // the sale is written, so a second press records nothing.

@@ -56,7 +56,7 @@ func TestConsoleDay(t *testing.T) {
 	}, "\n"))
 	for _, want := range []string{
 		"Added Siti Nurhaliza", "Added Tan Ah Kow", "Logged call with Siti Nurhaliza",
-		"MYR 1,250.00", "Complaint #1 filed", "Complaint #1 resolved",
+		"RM 1,250.00", "Complaint #1 filed", "Complaint #1 resolved",
 		"2 customers match", "[1] Tan Ah", "No customer matches", "positive number",
 	} {
 		if !strings.Contains(out, want) {
