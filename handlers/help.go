@@ -35,5 +35,9 @@ func (h *Handler) helpReply(r *request) Reply {
 	return Reply{Blocks: []Block{{Text: h.cat.T(r.lang, "help_intro")}, {Text: strings.Join(lines, "\n")}}}
 }
 
-// Describe returns a command's one-line description in lang, for platform menus.
-func (h *Handler) Describe(lang, command string) string { return h.cat.T(lang, "help_"+command) }
+// Describe returns a command's one-line description in lang, for platform
+// menus: the first line of its help, as a help text may go on with examples.
+func (h *Handler) Describe(lang, command string) string {
+	first, _, _ := strings.Cut(h.cat.T(lang, "help_"+command), "\n")
+	return first
+}

@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/crmbot/crmbot/crm"
+	"github.com/crmbot/crmbot/handlers"
 )
 
 // salesToday are the sales recorded on the fixture's day.
@@ -109,6 +111,42 @@ func TestSaleBadQuantity(t *testing.T) {
 			}
 			if n := len(f.salesToday()); n != 0 {
 				t.Fatalf("%d sales saved", n)
+			}
+		})
+	}
+}
+
+// TestHelpSaleExamples: every example in `help sale` records a sale, in
+// the region its language is mostly typed in, without a question.
+func TestHelpSaleExamples(t *testing.T) {
+	cat, err := handlers.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions := map[string]string{"en": "MY", "ms": "MY", "id": "ID", "zh-Hans": "CN", "zh-Hant": "TW", "hi": "IN"}
+	phones := map[string][]string{
+		"MY": {"012-555 0101", "012-555 0102", "012-555 0103"}, "ID": {"0812 3456 7890", "0813 1111 2222", "0814 3333 4444"},
+		"CN": {"+86 138 0013 8000", "+86 139 0013 9000", "+86 137 0013 7000"}, "TW": {"0912 345 678", "0913 345 678", "0914 345 678"},
+		"IN": {"98765 43210", "91234 56789", "99887 76655"},
+	}
+	example := regexp.MustCompile(`sale ([^:]+): [^·\n]+`)
+	for lang, region := range regions {
+		t.Run(lang, func(t *testing.T) {
+			f := newFixtureIn(t, region)
+			added := map[string]bool{}
+			found := example.FindAllStringSubmatch(cat.T(lang, "help_sale"), -1)
+			if len(found) < 3 {
+				t.Fatalf("%d examples in help_sale, want 3", len(found))
+			}
+			for _, m := range found {
+				if name := m[1]; !added[name] {
+					f.ok("add " + name + " " + phones[region][len(added)])
+					added[name] = true
+				}
+				rep := f.do(strings.TrimSpace(m[0]))
+				if rep.Error || len(rep.Buttons()) != 1 {
+					t.Errorf("%q did not record:\n%s", m[0], rep.Plain())
+				}
 			}
 		})
 	}
