@@ -65,7 +65,20 @@ type saleLine struct {
 	// Others are other amounts the line may mean (minor units of the sale's
 	// currency), each offered as its own Save.
 	Others []int64 `json:",omitempty"`
-	// Doubts are catalogue keys of the reasons to ask.
+	// Doubts are catalogue keys of the reasons to ask rather than save:
+	//   - sale_doubt_marks: a dot or comma that means thousands or decimals
+	//     depending on who typed it ("1.500" in Malaysia, "1,500" in
+	//     Indonesia, "1,5" where the comma is no decimal mark);
+	//   - sale_doubt_multiplier: a multiplier next to such a number ("1.500 juta");
+	//   - sale_doubt_two_amounts: two totals, two unit prices, or a total
+	//     that is not quantity × unit price;
+	//   - sale_doubt_quantity: two quantities;
+	//   - sale_doubt_payment: a negated method with no other ("bukan tunai"),
+	//     or two different methods;
+	//   - sale_doubt_unusual: 1,000 times above or below what the customer
+	//     usually pays in that currency (Stats.Spent / Stats.Orders).
+	// A computed total (2 x iPhone 15 @ RM 4,999) is no doubt: both the
+	// total and the unit price are shown in the confirmation.
 	Doubts []string `json:",omitempty"`
 }
 
@@ -239,14 +252,14 @@ func formatMoney(m crm.Money) string {
 var paymentWords = map[string]crm.PaymentMethod{
 	"cash": crm.PayCash, "tunai": crm.PayCash, "kontan": crm.PayCash, "现金": crm.PayCash, "現金": crm.PayCash, "नकद": crm.PayCash, "नक़द": crm.PayCash,
 	"card": crm.PayCard, "kad": crm.PayCard, "kartu": crm.PayCard, "刷卡": crm.PayCard, "信用卡": crm.PayCard, "credit card": crm.PayCard,
-	"kad kredit": crm.PayCard, "kartu kredit": crm.PayCard, "visa": crm.PayCard, "mastercard": crm.PayCard, "कार्ड": crm.PayCard,
+	"kad kredit": crm.PayCard, "kartu kredit": crm.PayCard, "कार्ड": crm.PayCard,
 	"debit": crm.PayDebit, "debit card": crm.PayDebit, "kad debit": crm.PayDebit, "kartu debit": crm.PayDebit,
 	"transfer": crm.PayTransfer, "bank transfer": crm.PayTransfer, "pindahan": crm.PayTransfer, "pindahan bank": crm.PayTransfer,
 	"转账": crm.PayTransfer, "轉帳": crm.PayTransfer, "轉賬": crm.PayTransfer, "银行转账": crm.PayTransfer, "duitnow": crm.PayTransfer,
 	"neft": crm.PayTransfer, "imps": crm.PayTransfer, "rtgs": crm.PayTransfer,
 	"paypal": crm.PayPayPal,
 	"cod":    crm.PayCOD,
-	"cheque": crm.PayCheque, "check": crm.PayCheque, "cek": crm.PayCheque, "支票": crm.PayCheque, "चेक": crm.PayCheque,
+	"cheque": crm.PayCheque, "cek": crm.PayCheque, "支票": crm.PayCheque, "चेक": crm.PayCheque,
 	"credit": crm.PayCredit, "kredit": crm.PayCredit, "hutang": crm.PayCredit, "赊账": crm.PayCredit, "賒帳": crm.PayCredit, "उधार": crm.PayCredit,
 	"ewallet": crm.PayEWallet, "e-wallet": crm.PayEWallet, "tng": crm.PayEWallet, "touch 'n go": crm.PayEWallet, "touch n go": crm.PayEWallet,
 	"touchngo": crm.PayEWallet, "qris": crm.PayEWallet, "gopay": crm.PayEWallet, "ovo": crm.PayEWallet, "dana": crm.PayEWallet,

@@ -11,13 +11,13 @@ import (
 // Errors Parse returns. ErrNotAmount means the text is not an amount at all
 // (a product word, "iPhone"); the others mean it is one that cannot be kept.
 var (
-	ErrNotAmount      = errors.New("not an amount")
-	ErrZero           = errors.New("amount is zero")
-	ErrTooLarge       = errors.New("amount too large")
-	ErrTooPrecise     = errors.New("more decimals than the currency has")
-	ErrTwoCurrencies  = errors.New("two different currencies")
-	ErrBadGrouping    = errors.New("thousands marks in the wrong places")
-	errNoSymbolNumber = errors.New("no number after the currency")
+	ErrNotAmount     = errors.New("not an amount")
+	ErrZero          = errors.New("amount is zero")
+	ErrTooLarge      = errors.New("amount too large")
+	ErrTooPrecise    = errors.New("more decimals than the currency has")
+	ErrTwoCurrencies = errors.New("two different currencies")
+	ErrBadGrouping   = errors.New("thousands marks in the wrong places")
+	ErrNoNumber      = errors.New("no number after the currency")
 )
 
 // prefixes are symbols written before a number, longest first so "rmb"
@@ -81,7 +81,7 @@ func Parse(s, region string) (Reading, error) {
 	num, rest := number(rest)
 	if num == "" {
 		if code != "" {
-			return r, errNoSymbolNumber
+			return r, ErrNoNumber
 		}
 		return r, ErrNotAmount
 	}
