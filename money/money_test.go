@@ -141,7 +141,32 @@ func writtenForms(minor int64, code, region string) []string {
 	if code == RegionCurrency(region) {
 		forms = append(forms, grouped, strings.ReplaceAll(plain, ".", string(m.decimal)))
 	}
+	// With a multiplier, where the amount is a whole or one- or two-decimal
+	// number of them: "2k", "1,5 juta", "1.5万", "2 lakh".
+	for _, mw := range []struct {
+		word string
+		pow  int
+	}{{"k", 3}, {"rb", 3}, {" juta", 6}, {"jt", 6}, {" lakh", 5}, {" crore", 7}, {"千", 3}, {"万", 4}, {"亿", 8}} {
+		unit := pow10(mw.pow + digits)
+		for dec := 0; dec <= 2; dec++ {
+			step := unit / pow10(dec)
+			if step == 0 || minor%step != 0 {
+				continue
+			}
+			n := decimalString(minor/step, dec)
+			forms = append(forms, code+" "+strings.ReplaceAll(n, ".", string(m.decimal))+mw.word)
+			break
+		}
+	}
 	return forms
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for ; n > 0; n-- {
+		p *= 10
+	}
+	return p
 }
 
 func groupDigits(whole string, m marks) string {
@@ -212,4 +237,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q: %+v shown as %q reads %+v, %v", s, r, Format(r.Minor, r.Currency, region), back, err)
 		}
 	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := Parse("Rp 12.000.000", "ID"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFormat(b *testing.B) {
+	for b.Loop() {
+		Format(20000000, "INR", "IN")
+	}
 }
