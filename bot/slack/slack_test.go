@@ -269,6 +269,8 @@ func TestModalSubmissions(t *testing.T) {
 			"product": text("pump"), "payment": selected("cash")}, map[string]string{"currency": "XQZ"}, ""},
 		{"Sale", "crm_sale", map[string]map[string]any{"customer": picked, "amount": text("1,250"), "currency": text("MYR"),
 			"product": text("solar panel"), "quantity": text("3"), "payment": selected("credit"), "days": text("45")}, nil, "RM 1,250.00"},
+		{"SaleUnclearMarks", "crm_sale", map[string]map[string]any{"customer": picked, "amount": text("1.500"), "product": text("pump"),
+			"payment": selected("cash")}, nil, "Save RM 1,500.00"},
 		{"Complaint", "crm_complaint", map[string]map[string]any{"customer": picked, "kind": selected("return"),
 			"text": text("inverter stopped working"), "product": text("Inverter")}, nil, "Complaint #1"},
 		{"ComplaintNoCustomer", "crm_complaint", map[string]map[string]any{"kind": selected("complaint"), "text": text("late")},
