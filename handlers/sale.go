@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/crmbot/crmbot/crm"
 	"github.com/crmbot/crmbot/money"
@@ -340,11 +341,47 @@ func saleWords(s string) []*word {
 		s = strings.ReplaceAll(s, sep, " "+sep+" ")
 	}
 	var ws []*word
-	for _, f := range strings.Fields(s) {
+	for _, f := range strings.Fields(splitHan(s)) {
 		ws = append(ws, &word{text: f, lower: strings.ToLower(strings.Trim(f, ",;.!?。，"))})
 	}
 	return ws
 }
+
+// hanSuffixes follow a number in Chinese: a currency, a multiplier, a
+// measure word or days ("500元", "1.5万", "3台", "30天").
+const hanSuffixes = "元块塊万萬千亿億台个個件只套天日"
+
+// splitHan sets numbers apart from the Chinese words they are typed
+// against, as Chinese is written without spaces: "赊账30天" is "赊账 30天",
+// "水泵3台" is "水泵 3台", "500元水泵" is "500元 水泵".
+func splitHan(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if i > 0 {
+			prev := rs[i-1]
+			switch {
+			case unicode.Is(unicode.Han, prev) && isDigit(r):
+				b.WriteByte(' ')
+			case unicode.Is(unicode.Han, r) && !strings.ContainsRune(hanSuffixes, r) && numberBefore(rs[:i]):
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// numberBefore: rs ends with a number and Chinese suffixes ("500元", "1.5万元").
+func numberBefore(rs []rune) bool {
+	i := len(rs)
+	for i > 0 && strings.ContainsRune(hanSuffixes, rs[i-1]) {
+		i--
+	}
+	return i > 0 && i < len(rs) && isDigit(rs[i-1])
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
 // phraseAt matches the longest payment phrase (up to three words) at i.
 func phraseAt(ws []*word, i int) (crm.PaymentMethod, int) {
