@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	github.com/bojanz/currency v1.5.1
 	github.com/go-telegram/bot v1.19.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/kelseyhightower/envconfig v1.4.0
@@ -16,6 +17,8 @@ require (
 	golang.org/x/time v0.16.0
 	gonum.org/v1/plot v0.17.0
 )
+
+require github.com/cockroachdb/apd/v3 v3.2.3 // indirect
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect

@@ -50,7 +50,7 @@ func TestCampaign(t *testing.T) {
 	t.Run("Attribution", func(t *testing.T) {
 		out := f.ok("campaign report raya-2026")
 		contains(t, out, "Campaign raya-2026", "for vip-kl", "Reach: 2", "Responded: 2 (100.0%)", "Sales: 3", "Contacts logged: 1",
-			"Revenue: MYR 1,700.00", "One response came from a customer who was not targeted")
+			"Revenue: RM 1,700.00", "One response came from a customer who was not targeted")
 	})
 	t.Run("OtherCampaignSeparate", func(t *testing.T) {
 		contains(t, f.ok("campaign report all-high"), "Reach: 3", "Responded: 1 (33.3%)", "Sales: 1", "Revenue: SGD 50.00")
@@ -98,7 +98,7 @@ func TestCampaignTagMidText(t *testing.T) {
 	if rs, err := f.db.OpenReminders(context.Background(), f.admin.ID); err != nil || len(rs) != 1 {
 		t.Errorf("follow-up after the campaign tag: %d reminders, %v; want 1", len(rs), err)
 	}
-	contains(t, f.ok("sale Siti: 1250 MYR campaign=Raya-2026 solar panel x3 card"), "Product: solar panel × 3", "Campaign: raya-2026")
+	contains(t, f.ok("sale Siti: 1250 MYR campaign=Raya-2026 solar panel x3 card"), "Product: solar panel", "Quantity: 3", "Campaign: raya-2026")
 	c := f.customer("siti")
 	if c.Stats.CampaignResponses != 2 || c.Stats.LastCampaign != "raya-2026" {
 		t.Errorf("campaign responses %d, last %q; want 2, raya-2026", c.Stats.CampaignResponses, c.Stats.LastCampaign)

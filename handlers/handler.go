@@ -179,7 +179,7 @@ func New(cfg Config) (*Handler, error) {
 
 // Commands lists the command words a platform menu should offer, in help order.
 func Commands() []string {
-	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "staff", "history", "lang"}
+	return []string{"help", "find", "show", "add", "edit", "log", "sale", "complaint", "resolve", "undo", "delete", "remind", "followups", "lost", "report", "segment", "duplicates", "merge", "campaign", "import", "export", "digest", "invite", "staff", "history", "lang"}
 }
 
 // IsCommand reports whether line starts with a command word, so a

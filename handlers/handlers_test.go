@@ -135,8 +135,8 @@ func TestDesignExamples(t *testing.T) {
 
 	contains(t, f.ok("log Siti: called about the quotation, follow up next friday"), "Logged call", "2026-11-27 08:30")
 	contains(t, f.ok("log visit Tan Ah Kow: demo done, wants 3 units"), "Logged visit", "Tan Ah Kow")
-	contains(t, f.ok("sale Siti: 1250 MYR solar panel x3 card"), "MYR 1,250.00", "solar panel × 3", "card")
-	contains(t, f.ok("sale Tan: 800 pump credit 30d"), "MYR 800.00", "credit", "2026-12-23")
+	contains(t, f.ok("sale Siti: 1250 MYR solar panel x3 card"), "RM 1,250.00", "Product: solar panel", "Quantity: 3", "card")
+	contains(t, f.ok("sale Tan: 800 pump credit 30d"), "RM 800.00", "credit", "2026-12-23")
 	contains(t, f.ok("complaint Siti: inverter stopped working after 2 weeks"), "Complaint #1")
 	contains(t, f.ok("resolve 1: replaced the inverter, customer satisfied"), "#1 resolved", "replacement", "yes")
 	contains(t, f.ok("remind Siti 2026-12-01 09:00: send new catalogue"), "2026-12-01 09:00")
@@ -434,4 +434,20 @@ func TestHistory(t *testing.T) {
 	if rep := f.as(f.staff("telegram:402", crm.RoleRep), "history Siti Nurhaliza"); !rep.Error {
 		t.Errorf("a rep read the history: %s", rep.Plain())
 	}
+}
+
+// TestHelpFitsOneMessage: the list of commands an admin sees fits one
+// Telegram message (4096 characters) in every language; "help <command>"
+// has the whole text.
+func TestHelpFitsOneMessage(t *testing.T) {
+	f := newFixture(t)
+	for _, lang := range handlers.Languages {
+		t.Run(lang, func(t *testing.T) {
+			f.admin.Language = lang
+			if n := len([]rune(f.ok("help"))); n > 4096 {
+				t.Errorf("help is %d characters", n)
+			}
+		})
+	}
+	f.admin.Language = "en"
 }

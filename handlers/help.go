@@ -20,7 +20,8 @@ func (h *Handler) help(_ context.Context, r *request) (Reply, error) {
 	}}}, nil
 }
 
-// helpReply lists every command with its example.
+// helpReply lists every command with its summary and example; "help log"
+// has the whole text, so the list fits one chat message.
 func (h *Handler) helpReply(r *request) Reply {
 	var lines []string
 	for _, c := range Commands() {
@@ -30,10 +31,31 @@ func (h *Handler) helpReply(r *request) Reply {
 		if cmd := h.commands[c]; r.Staff != nil && !r.Staff.Role.AtLeast(cmd.minRole) {
 			continue
 		}
-		lines = append(lines, "• "+c+" — "+h.cat.T(r.lang, "help_"+c)+"\n    "+h.cat.T(r.lang, "example_"+c))
+		lines = append(lines, "• "+c+" — "+summary(h.Describe(r.lang, c))+"\n    "+h.cat.T(r.lang, "example_"+c))
 	}
 	return Reply{Blocks: []Block{{Text: h.cat.T(r.lang, "help_intro")}, {Text: strings.Join(lines, "\n")}}}
 }
 
-// Describe returns a command's one-line description in lang, for platform menus.
-func (h *Handler) Describe(lang, command string) string { return h.cat.T(lang, "help_"+command) }
+// Describe returns a command's one-line description in lang, for platform
+// menus: the first line of its help, as a help text may go on with examples.
+func (h *Handler) Describe(lang, command string) string {
+	first, _, _ := strings.Cut(h.cat.T(lang, "help_"+command), "\n")
+	return first
+}
+
+// summaryLen is the length past which a help line is cut to its first sentence.
+const summaryLen = 90
+
+// summary is the first sentence of a long help line.
+func summary(s string) string {
+	if len([]rune(s)) <= summaryLen {
+		return s
+	}
+	cut := len(s)
+	for _, end := range []string{". ", "。", "। ", "; ", "；"} {
+		if i := strings.Index(s, end); i > 0 && i+len(end) < cut {
+			cut = i + len(strings.TrimSpace(end))
+		}
+	}
+	return strings.TrimSpace(s[:cut])
+}

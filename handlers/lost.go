@@ -143,7 +143,7 @@ func competitorIn(text string) (name, rest string) {
 		}
 		for _, w := range competitorPhrases() {
 			{
-				i := phraseAt(low, w)
+				i := wordsAt(low, w)
 				if i < 0 {
 					continue
 				}
@@ -163,7 +163,7 @@ func competitorIn(text string) (name, rest string) {
 		}
 		for _, code := range languageOrder {
 			for _, w := range languages[code].competitorAt {
-				if i := phraseAt(low, w); i > 0 {
+				if i := wordsAt(low, w); i > 0 {
 					n := strings.TrimSpace(part[:i])
 					if f := strings.Fields(n); len(f) > 3 {
 						n = strings.Join(f[len(f)-3:], " ")
@@ -188,9 +188,9 @@ func competitorPhrases() []string {
 	return out
 }
 
-// phraseAt is the byte offset of phrase w in low as whole words (anywhere in
+// wordsAt is the byte offset of phrase w in low as whole words (anywhere in
 // Han text), or -1.
-func phraseAt(low, w string) int {
+func wordsAt(low, w string) int {
 	for from := 0; from < len(low); {
 		i := strings.Index(low[from:], w)
 		if i < 0 {

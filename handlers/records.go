@@ -209,29 +209,18 @@ func (h *Handler) editSale(ctx context.Context, r *request, st crm.RecordStore, 
 		e.Product = &p
 	}
 	if v, ok := set["qty"]; ok {
-		q, ok := quantity(strings.ToLower(strings.TrimSpace(v)))
-		if !ok {
+		q, ok := count(strings.TrimSpace(v))
+		if !ok || q < 1 || q > maxQuantity {
 			return Reply{}, invalid("err_edit_qty", "qty", clip(v, 20))
 		}
 		e.Quantity = &q
 	}
 	if v, ok := set["payment"]; ok {
-		words := strings.Fields(strings.ToLower(v))
-		var pay crm.PaymentMethod
-		if len(words) > 0 {
-			pay = paymentWords[words[0]]
+		pay, credit, err := editPayment(v)
+		if err != nil {
+			return Reply{}, err
 		}
-		if pay == "" || len(words) > 2 {
-			return Reply{}, invalid("err_edit_payment", "payment", clip(v, 20))
-		}
-		e.Payment = &pay
-		if pay == crm.PayCredit && len(words) == 2 {
-			d, ok := termDays(words[1])
-			if !ok {
-				return Reply{}, invalid("err_edit_payment", "payment", clip(v, 20))
-			}
-			e.Credit = &crm.Credit{TermDays: d}
-		}
+		e.Payment, e.Credit = &pay, credit
 	}
 	was, now, err := st.EditSale(ctx, no, e, r.Staff.ID, h.cfg.Now(), h.tierNow())
 	if err != nil {
@@ -289,7 +278,31 @@ func (h *Handler) editAmount(v string, s *crm.Sale) (crm.Money, error) {
 	if err != nil {
 		return crm.Money{}, err
 	}
-	return parsed.Amount, nil
+	if len(parsed.Doubts) > 0 || parsed.Unit != nil {
+		return crm.Money{}, invalid("err_edit_amount_unclear", "amount", clip(v, 20))
+	}
+	return parsed.Sale.Amount, nil
+}
+
+// editPayment reads a corrected payment with the sale grammar's payment
+// words: every word must be read ("credit 30 hari", "kad", "UPI"), and
+// nothing unsure.
+func editPayment(v string) (crm.PaymentMethod, *crm.Credit, error) {
+	ws := saleWords(v)
+	var l saleLine
+	if err := l.readPayment(ws); err != nil {
+		return "", nil, err
+	}
+	bad := invalid("err_edit_payment", "payment", clip(v, 20))
+	if len(ws) == 0 || len(l.Doubts) > 0 {
+		return "", nil, bad
+	}
+	for _, w := range ws {
+		if !w.used {
+			return "", nil, bad
+		}
+	}
+	return l.Sale.Payment, l.Sale.Credit, nil
 }
 
 func paymentText(s *crm.Sale) string {

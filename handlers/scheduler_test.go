@@ -362,7 +362,7 @@ func TestCareRun(t *testing.T) {
 		"mailto:bday@example.my?subject=", "Soon — birthday in 3 days (2026-11-26)",
 		"Family — Aminah's birthday today", "Quiet — no contact for 90 days",
 		"Highval — high-value customer, no contact for 30 days",
-		"Creditor — MYR 800.00 on credit due in 3 days", "Overdue — MYR 500.00 on credit overdue by 1 days",
+		"Creditor — RM 800.00 on credit due in 3 days", "Overdue — RM 500.00 on credit overdue by 1 days",
 		"Complainer — complaint #1 open for 2 days", "Repeat — past the usual time to reorder",
 	)
 	contains(t, bossText, "Complainer — complaint #1", "Digest for 2026-11-23")
@@ -619,7 +619,7 @@ func TestDigestCommand(t *testing.T) {
 	}
 	text := rep.Plain()
 	contains(t, text, "Digest for 2026-11-23", "Yesterday (2026-11-22)", "Aisyah: calls 1 · visits 0 · sales 2 · new customers 1",
-		"1 opened, 0 resolved", "Top customers by value", "1. Siti Nurhaliza: MYR 30,000.00", "High-value customers at risk", "Lost customers")
+		"1 opened, 0 resolved", "Top customers by value", "1. Siti Nurhaliza: RM 30,000.00", "High-value customers at risk", "Lost customers")
 	var img *handlers.Image
 	for _, b := range rep.Blocks {
 		if b.Image != nil {

@@ -117,7 +117,7 @@ func TestUndoSaleLeavesStatsAsBefore(t *testing.T) {
 	if c := f.customer("siti"); c.Stats.Largest != 9000_00 || c.Stats.CreditDue != 9000_00 {
 		t.Fatalf("sale not counted: %+v", c.Stats)
 	}
-	contains(t, f.ok("undo"), "Undone: sale #2 (Siti Nurhaliza)", "MYR 9,000.00", "solar panel × 3")
+	contains(t, f.ok("undo"), "Undone: sale #2 (Siti Nurhaliza)", "RM 9,000.00", "solar panel × 3")
 	after := f.customer("siti")
 	if !reflect.DeepEqual(after.Stats, before.Stats) {
 		t.Errorf("stats after undo\n%+v\nwant\n%+v", after.Stats, before.Stats)
@@ -165,13 +165,13 @@ func TestEditSale(t *testing.T) {
 	tests := []struct {
 		name, line, label, want string
 	}{
-		{"Amount", "edit sale 1: amount=1,500", "Amount", "MYR 800.00 → MYR 1,500.00"},
-		{"AmountWithSymbol", "edit sale #1: amount=RM1600", "Amount", "MYR 1,500.00 → MYR 1,600.00"},
+		{"Amount", "edit sale 1: amount=1,500", "Amount", "RM 800.00 → RM 1,500.00"},
+		{"AmountWithSymbol", "edit sale #1: amount=RM1600", "Amount", "RM 1,500.00 → RM 1,600.00"},
 		{"Quantity", "edit sale 1: qty=2", "Quantity", "1 → 2"},
 		{"Product", "edit sale 1: product=water pump 2hp", "Product", "pump → water pump 2hp"},
 		{"PaymentCredit", "edit sale 1: payment=credit 60d", "Payment", "cash → credit 60d"},
-		{"Malay", "edit jualan 1: jumlah=1700", "Amount", "MYR 1,600.00 → MYR 1,700.00"},
-		{"Chinese", "edit sale 1：金额=1800", "Amount", "MYR 1,700.00 → MYR 1,800.00"},
+		{"Malay", "edit jualan 1: jumlah=1700", "Amount", "RM 1,600.00 → RM 1,700.00"},
+		{"Chinese", "edit sale 1：金额=1800", "Amount", "RM 1,700.00 → RM 1,800.00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -427,8 +427,10 @@ func (b *Bot) formLine(lang, name string, v map[string]string) (line string, fie
 		need("customer")
 		need("amount")
 		need("product")
-		amount := strings.ReplaceAll(v["amount"], ",", "")
-		if f, err := strconv.ParseFloat(amount, 64); v["amount"] != "" && (err != nil || f <= 0 || f > 1e12) {
+		// The amount goes to the sale line as typed, read by the same
+		// grammar as a typed sale ("1,5 juta", "RM 2k", "₹1,50,000").
+		amount := oneLine(v["amount"])
+		if amount != "" && !b.h.IsAmount(amount) {
 			errs["amount"] = t("err_sale_amount", "amount", clip(v["amount"], 20))
 		}
 		cur := strings.ToUpper(v["currency"])

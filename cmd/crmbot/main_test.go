@@ -58,7 +58,7 @@ func TestConsoleDay(t *testing.T) {
 	}, "\n"))
 	for _, want := range []string{
 		"Added Siti Nurhaliza", "Added Tan Ah Kow", "Logged call with Siti Nurhaliza",
-		"MYR 1,250.00", "Complaint #1 filed", "Complaint #1 resolved",
+		"RM 1,250.00", "Complaint #1 filed", "Complaint #1 resolved",
 		"2 customers match", "[1] Tan Ah", "No customer matches", "positive number",
 	} {
 		if !strings.Contains(out, want) {
@@ -71,7 +71,7 @@ func TestConsoleDay(t *testing.T) {
 	}
 
 	again := runScript(t, "show siti\n")
-	for _, want := range []string{"Siti Nurhaliza", "Purchases: 1 order, MYR 1,250.00", "called about the quotation"} {
+	for _, want := range []string{"Siti Nurhaliza", "Purchases: 1 order, RM 1,250.00", "called about the quotation"} {
 		if !strings.Contains(again, want) {
 			t.Errorf("second run lacks %q:\n%s", want, again)
 		}
