@@ -413,11 +413,12 @@ func TestHistory(t *testing.T) {
 	}
 	f.ok("role telegram:401 admin")
 	f.ok("log Siti: called about the quotation")
+	f.ok("sale Siti: RM 1,250 solar panel card")
 	f.ok("complaint Siti: inverter stopped working")
 	f.ok("resolve 1: replaced the inverter, customer happy")
 	got := f.as(boss, "history Siti").Plain()
 	contains(t, got, "Changes to Siti Nurhaliza", "telegram:401", "edit Siti: hobby=golf", "add Siti Nurhaliza 0123456789",
-		"log Siti: called about the quotation", "complaint Siti: inverter", "resolve 1: replaced")
+		"log Siti: called about the quotation", "sale Siti: RM 1,250", "complaint Siti: inverter", "resolve 1: replaced")
 	if strings.Index(got, "hobby=golf") > strings.Index(got, "add Siti") {
 		t.Errorf("history not newest first:\n%s", got)
 	}

@@ -94,6 +94,7 @@ func (h *Handler) recordSale(ctx context.Context, r *request, line *saleLine, be
 	if err := h.store.RecordSale(ctx, &s, func(st crm.Stats) crm.Tier { return h.cfg.Tiers.Tier(st, now) }); err != nil {
 		return Reply{}, err
 	}
+	h.audit(ctx, r, s.CustomerID)
 	b := Block{Text: h.saleHeadline(r, &s, before), Fields: h.saleFields(r, &saleLine{Sale: s, Unit: line.Unit})}
 	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(s.CustomerID)}}
 	return Reply{Blocks: []Block{b}}, nil
