@@ -45,7 +45,15 @@ func TestCorpus(t *testing.T) {
 		})
 	}
 	t.Logf("%d corpus lines", total)
+	// The corpus only grows: a line is taken out only when what it asks of
+	// crmbot is wrong, and then replaced.
+	if total < minCorpus {
+		t.Errorf("%d corpus lines, want at least %d", total, minCorpus)
+	}
 }
+
+// minCorpus is the fewest lines the corpus may hold.
+const minCorpus = 400
 
 func runCorpus(t *testing.T, file string) int {
 	fh, err := os.Open(file)
