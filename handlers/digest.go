@@ -54,12 +54,49 @@ func (h *Handler) digest(ctx context.Context, r *request) (Reply, error) {
 	if !ok {
 		return Reply{}, fmt.Errorf("digest: the store keeps no scheduler indexes")
 	}
+	section := ""
+	if word, rest, _ := strings.Cut(r.args, " "); strings.EqualFold(word, "more") {
+		section = strings.ToLower(strings.TrimSpace(rest))
+		if !digestSections[section] {
+			return Reply{}, invalid("err_digest_more", "section", clip(section, 20))
+		}
+	} else if r.args != "" {
+		return Reply{}, invalid("err_digest_more", "section", clip(r.args, 20))
+	}
 	now := h.now()
 	data, err := h.digestData(ctx, st, now.Format("2006-01-02"), now, DefaultThresholds)
 	if err != nil {
 		return Reply{}, err
 	}
+	if section != "" {
+		return h.digestSection(data, r.lang, section), nil
+	}
 	return h.renderDigest(data, r.lang), nil
+}
+
+// digestLines is the most lines a section of the digest shows; the rest
+// are a "digest more <section>" away, so the digest fits one screen.
+const digestLines = 15
+
+// digestSections are the sections that can run long.
+var digestSections = map[string]bool{"staff": true, "overdue": true, "lost": true}
+
+// capSection shows the first digestLines lines of a section and, when there
+// are more, a line and a button for the rest.
+func (h *Handler) capSection(b Block, lines []string, none, lang, section string) Block {
+	if len(lines) > digestLines {
+		more := len(lines) - digestLines
+		lines = append(lines[:digestLines:digestLines], h.cat.T(lang, "digest_more_line", "count", more, "command", "digest more "+section))
+		b.Buttons = append(b.Buttons, Button{Label: h.cat.T(lang, "btn_digest_more", "count", more), Command: "digest more " + section})
+	}
+	b.Text = orNone(lines, none)
+	return b
+}
+
+// digestSection is one section of the digest in full.
+func (h *Handler) digestSection(d *digestData, lang, section string) Reply {
+	lines, heading := h.digestSectionLines(d, lang, section)
+	return Reply{Blocks: []Block{{Heading: heading, Text: orNone(lines, h.cat.T(lang, "digest_none"))}}}
 }
 
 // digestReply renders the digest of day, computed once per day per process.
@@ -271,18 +308,7 @@ func (h *Handler) topByValue(cs []*crm.Customer, n int) []*crm.Customer {
 func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
 	none := t("digest_none")
-	var repLines []string
-	for _, r := range d.Reps {
-		line := "• " + r.Staff.Name + ": " + t("digest_rep_line", "calls", r.Calls, "visits", r.Visits, "sales", r.Sales, "new", r.NewCus)
-		if len(r.Amount) > 0 {
-			line += " (" + h.amounts(lang, r.Amount) + ")"
-		}
-		repLines = append(repLines, line)
-	}
-	yesterday := strings.Join(repLines, "\n")
-	if yesterday == "" {
-		yesterday = none
-	}
+	repLines, yesterdayHeading := h.digestSectionLines(d, lang, "staff")
 	blocks := []Block{{
 		Heading: t("digest_heading", "date", d.Day),
 		Fields: []Field{
@@ -290,10 +316,7 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 			{Label: t("digest_sales_total", "date", d.Yesterday), Value: t("digest_sales_amount", "count", d.Sales, "amount", h.amounts(lang, d.Amount))},
 			{Label: t("digest_complaints_label"), Value: t("digest_complaints", "opened", d.Opened, "resolved", d.Resolved, "overdue", d.Overdue)},
 		},
-	}, {
-		Heading: t("digest_yesterday", "date", d.Yesterday),
-		Text:    yesterday,
-	}}
+	}, h.capSection(Block{Heading: yesterdayHeading}, repLines, none, lang, "staff")}
 	// The chart's text is what it draws, not the figures again: they are
 	// in the block above, and every platform shows Alt beside the image
 	// (a photo caption, a Slack context line), so the lines came twice.
@@ -301,13 +324,8 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 		blocks = append(blocks, Block{Image: &Image{Name: "digest-" + d.Day + ".png", PNG: png,
 			Alt: t("digest_chart_caption", "date", d.Yesterday)}})
 	}
-	var overdue []string
-	for _, r := range d.Reps {
-		if r.Overdue > 0 {
-			overdue = append(overdue, "• "+r.Staff.Name+": "+strconv.Itoa(r.Overdue))
-		}
-	}
-	blocks = append(blocks, Block{Heading: t("digest_overdue_followups"), Text: orNone(overdue, none)})
+	overdue, overdueHeading := h.digestSectionLines(d, lang, "overdue")
+	blocks = append(blocks, h.capSection(Block{Heading: overdueHeading}, overdue, none, lang, "overdue"))
 	var top []string
 	for i, c := range d.Top {
 		top = append(top, strconv.Itoa(i+1)+". "+c.Name+": "+h.amounts(lang, c.Stats.Spent))
@@ -329,26 +347,53 @@ func (h *Handler) renderDigest(d *digestData, lang string) Reply {
 		}
 	}
 	blocks = append(blocks, Block{Heading: t("digest_at_risk"), Text: orNone(risk, none), Buttons: riskButtons})
-	var lost []string
-	if len(d.Lost) > 0 {
-		lost = append(lost, t("report_lost_total", "count", len(d.Lost)))
-	}
-	for _, c := range d.Lost {
-		line := "• " + c.Name + ": " + t("reason_"+lostReason(c.Lost))
-		if c.Lost.Competitor != "" {
-			line += " → " + c.Lost.Competitor
+	lost, lostHeading := h.digestSectionLines(d, lang, "lost")
+	blocks = append(blocks, h.capSection(Block{Heading: lostHeading}, lost, none, lang, "lost"))
+	return Reply{Blocks: blocks}
+}
+
+// digestSectionLines are the lines and heading of a section that can run
+// long: staff (yesterday per person), overdue (follow-ups per person), lost.
+func (h *Handler) digestSectionLines(d *digestData, lang, section string) ([]string, string) {
+	t := func(key string, args ...any) string { return h.cat.T(lang, key, args...) }
+	var lines []string
+	switch section {
+	case "staff":
+		for _, r := range d.Reps {
+			line := "• " + r.Staff.Name + ": " + t("digest_rep_line", "calls", r.Calls, "visits", r.Visits, "sales", r.Sales, "new", r.NewCus)
+			if len(r.Amount) > 0 {
+				line += " (" + h.amounts(lang, r.Amount) + ")"
+			}
+			lines = append(lines, line)
 		}
-		lost = append(lost, line)
+		return lines, t("digest_yesterday", "date", d.Yesterday)
+	case "overdue":
+		for _, r := range d.Reps {
+			if r.Overdue > 0 {
+				lines = append(lines, "• "+r.Staff.Name+": "+strconv.Itoa(r.Overdue))
+			}
+		}
+		return lines, t("digest_overdue_followups")
+	}
+	// The count and the reasons come first, so a cut list keeps its totals.
+	if len(d.Lost) > 0 {
+		lines = append(lines, t("report_lost_total", "count", len(d.Lost)))
 	}
 	if len(d.LostBy) > 0 {
 		var reasons []string
 		for _, f := range countFields(d.LostBy) { // most first, as in report lost
 			reasons = append(reasons, t("reason_"+f.Label)+" "+f.Value)
 		}
-		lost = append(lost, t("digest_lost_reasons", "reasons", strings.Join(reasons, ", ")))
+		lines = append(lines, t("digest_lost_reasons", "reasons", strings.Join(reasons, ", ")))
 	}
-	blocks = append(blocks, Block{Heading: t("digest_lost"), Text: orNone(lost, none)})
-	return Reply{Blocks: blocks}
+	for _, c := range d.Lost {
+		line := "• " + c.Name + ": " + t("reason_"+lostReason(c.Lost))
+		if c.Lost.Competitor != "" {
+			line += " → " + c.Lost.Competitor
+		}
+		lines = append(lines, line)
+	}
+	return lines, t("digest_lost")
 }
 
 func orNone(lines []string, none string) string {

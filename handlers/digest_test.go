@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/crmbot/crmbot/handlers"
@@ -37,12 +39,46 @@ func TestDigestLost(t *testing.T) {
 	}
 	got := block(t, rep, "Lost customers (last 7 days)")
 	want := "4 customers lost.\n" +
+		"Reasons: price 2, service 2\n" +
 		"• First Minute: price\n" +
 		"• Early Morning: service → Solar Jaya\n" +
 		"• Lost Twice: service\n" +
-		"• Last Minute: price\n" +
-		"Reasons: price 2, service 2"
+		"• Last Minute: price"
 	if got != want {
 		t.Errorf("lost block:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestDigestFitsOneScreen: a long section shows fifteen lines, its totals
+// and a way to the rest; "digest more lost" has every line.
+func TestDigestFitsOneScreen(t *testing.T) {
+	w := newWorld(t, at("2026-11-20", "10:00"))
+	for i := range 30 {
+		name := "Customer " + string(rune('A'+i/26)) + string(rune('a'+i%26))
+		w.as(w.rep, fmt.Sprintf("add %s +60 12-345 67%02d", name, i))
+		w.as(w.rep, "lost "+name+": price")
+	}
+	w.clock.Set(at("2026-11-23", "09:00"))
+	rep := w.h.Handle(context.Background(), handlers.Request{Staff: w.boss, Text: "digest"})
+	got := block(t, rep, "Lost customers (last 7 days)")
+	if n := strings.Count(got, "\n") + 1; n != 16 {
+		t.Errorf("lost block has %d lines, want 15 and a line for the rest:\n%s", n, got)
+	}
+	contains(t, got, "30 customers lost.", "Reasons: price 30", "17 more: digest more lost")
+	var more string
+	for _, b := range rep.Buttons() {
+		if b.Command == "digest more lost" {
+			more = b.Command
+		}
+	}
+	if more == "" {
+		t.Fatalf("no button for the rest: %v", rep.Buttons())
+	}
+	all := w.h.Handle(context.Background(), handlers.Request{Staff: w.boss, Text: more}).Plain()
+	for i := range 30 {
+		contains(t, all, "Customer "+string(rune('A'+i/26))+string(rune('a'+i%26))+": price")
+	}
+	if r := w.h.Handle(context.Background(), handlers.Request{Staff: w.boss, Text: "digest more gossip"}); !r.Error {
+		t.Errorf("digest more gossip: %s", r.Plain())
 	}
 }
