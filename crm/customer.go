@@ -51,6 +51,9 @@ type Customer struct {
 	Open []ComplaintSummary
 	// Lost is set when the customer went elsewhere.
 	Lost *Lost
+	// MergedNames are the names of the customers merged into this one, so
+	// find still reaches it by them.
+	MergedNames []string
 }
 
 // Stats are the derived figures of a customer.

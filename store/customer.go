@@ -45,7 +45,7 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	}
 	// The customer exists before its keys: a crash in between leaves a
 	// customer that "show" by id still reaches and the next edit re-keys.
-	keys := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	keys := customerKeys(c)
 	keys = append(keys, careKeys(c)...) // the scheduler's indexes (store/nudge.go)
 	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
 	if err := db.addKeys(ctx, string(c.ID), keys); err != nil {
@@ -54,7 +54,7 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	if err := db.rerow(ctx, nil, c); err != nil { // the segment index (store/segindex.go)
 		return err
 	}
-	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
+	return db.addVocabulary(ctx, nameWords(c))
 }
 
 // addVocabulary records the prefixes and typo variants of words not seen
@@ -211,10 +211,27 @@ const (
 	scoreTypo   = 1
 )
 
-// FindCustomers finds customers by words of their name, company or e-mail:
-// every word of q must match a word of the customer whole, as a prefix, or
-// with one typo. It returns up to limit of them, best first, and how many matched.
+// FindCustomers finds customers by words of their name, company, former
+// names or e-mail: every word of q must match a word of the customer whole,
+// as a prefix, or with one typo. q may also be the last minPhoneDigits or
+// more digits of a phone ("345 6789"; fewer find nothing), or an e-mail
+// domain ("example.my", "@example.my"). It returns up to limit of them,
+// best first, and how many matched.
 func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
+	q = strings.TrimSpace(q)
+	if digits, ok := phoneDigits(q); ok {
+		if len(digits) < minPhoneDigits {
+			return nil, 0, nil
+		}
+		return db.customersByKey(ctx, keyPhoneSuffix+digits, limit)
+	}
+	if domain, ok := emailDomain(q); ok {
+		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit)
+		if err != nil || n > 0 || strings.HasPrefix(q, "@") {
+			return cs, n, err
+		}
+		// "a.rahman" is shaped like a domain too: try it as words.
+	}
 	ws := words(q)
 	if len(ws) > 5 {
 		ws = ws[:5]
@@ -259,6 +276,64 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 		return nil, 0, fmt.Errorf("find customers: %w", err)
 	}
 	return cs, n, nil
+}
+
+// customersByKey returns up to limit of the customers listed under key,
+// and how many it lists.
+func (db *DB) customersByKey(ctx context.Context, key string, limit int) ([]*crm.Customer, int, error) {
+	ids, err := db.lookup(ctx, key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	slices.Sort(ids)
+	n := len(ids)
+	if limit > 0 && n > limit {
+		ids = ids[:limit]
+	}
+	cs, err := db.customersByIDs(ctx, ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	return cs, n, nil
+}
+
+// phoneDigits returns the digits of q when q is only digits and the
+// separators of a phone number ("345 6789", "+60 12-345").
+func phoneDigits(q string) (string, bool) {
+	var b strings.Builder
+	for i, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() > 0
+}
+
+// emailDomain returns q as a folded e-mail domain when it is shaped like
+// one: labels of letters, digits and hyphens joined by dots, the last of
+// two or more letters, with or without a leading "@".
+func emailDomain(q string) (string, bool) {
+	d := fold(strings.TrimPrefix(q, "@"))
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || d == "" {
+		return "", false
+	}
+	for i, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return "", false
+		}
+		for _, r := range l {
+			letter := r >= 'a' && r <= 'z'
+			if i == len(labels)-1 && !letter || !letter && r != '-' && (r < '0' || r > '9') {
+				return "", false
+			}
+		}
+	}
+	return d, len(labels[len(labels)-1]) >= 2
 }
 
 // maxVocab caps how many words one prefix or typo can expand to.
@@ -403,8 +478,8 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	}
 	d.Customer.ID = crm.CustomerID(d.ID)
 	c := &d.Customer
-	before := customerKeys(old.Name, old.Company, old.Phones, old.Emails)
-	after := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	before := customerKeys(old)
+	after := customerKeys(c)
 	if err := db.moveKeys(ctx, string(id), before, after); err != nil {
 		return nil, err
 	}
@@ -414,7 +489,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	if err := db.rerow(ctx, old, c); err != nil { // the segment index (store/segindex.go)
 		return nil, err
 	}
-	if err := db.addVocabulary(ctx, nameWords(c.Name, c.Company)); err != nil {
+	if err := db.addVocabulary(ctx, nameWords(c)); err != nil {
 		return nil, err
 	}
 	return c, nil

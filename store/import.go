@@ -42,14 +42,14 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 			c.Stats.Tier = crm.TierNone
 		}
 		docs[i] = customerDoc{ID: string(c.ID), Customer: *c}
-		for _, k := range customerKeys(c.Name, c.Company, c.Phones, c.Emails) {
+		for _, k := range customerKeys(c) {
 			add(k, string(c.ID))
 		}
 		for _, k := range careKeys(c) { // the scheduler's indexes (store/nudge.go)
 			add(k, string(c.ID))
 		}
 		add(keyCreated+dayKey(c.CreatedAt), string(c.ID))
-		for _, w := range nameWords(c.Name, c.Company) {
+		for _, w := range nameWords(c) {
 			if !vocab[w] {
 				vocab[w] = true
 				for _, k := range vocabKeys(w) {
