@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -223,16 +224,22 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 		if len(digits) < minPhoneDigits {
 			return nil, 0, nil
 		}
-		return db.customersByKey(ctx, keyPhoneSuffix+digits, limit)
+		return db.customersByKey(ctx, keyPhoneSuffix+digits, limit, func(c *crm.Customer) bool {
+			return slices.ContainsFunc(c.Phones, func(p string) bool { return strings.HasSuffix(p, digits) })
+		})
 	}
 	if domain, ok := emailDomain(q); ok {
-		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit)
+		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit, func(c *crm.Customer) bool {
+			return slices.ContainsFunc(c.Emails, func(e string) bool { return strings.HasSuffix(fold(e), "@"+domain) })
+		})
 		if err != nil || n > 0 || strings.HasPrefix(q, "@") {
 			return cs, n, err
 		}
 		// "a.rahman" is shaped like a domain too: try it as words.
 	}
-	ws := words(q)
+	// A run of Han characters is looked up by its characters, so "东方"
+	// finds the company 东方贸易 and "陈文" the name 陈大文.
+	ws := slices.DeleteFunc(words(q), func(w string) bool { return isHan(w) && utf8.RuneCountInString(w) > 1 })
 	if len(ws) > 5 {
 		ws = ws[:5]
 	}
@@ -278,9 +285,11 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 	return cs, n, nil
 }
 
-// customersByKey returns up to limit of the customers listed under key,
-// and how many it lists.
-func (db *DB) customersByKey(ctx context.Context, key string, limit int) ([]*crm.Customer, int, error) {
+// customersByKey returns up to limit of the customers listed under key
+// that still hold what it stands for (has), and how many it lists. The
+// check drops a customer a key outlived: a write interrupted between the
+// customer and its keys, or a backfill that read a number since removed.
+func (db *DB) customersByKey(ctx context.Context, key string, limit int, has func(*crm.Customer) bool) ([]*crm.Customer, int, error) {
 	ids, err := db.lookup(ctx, key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find customers: %w", err)
@@ -294,7 +303,9 @@ func (db *DB) customersByKey(ctx context.Context, key string, limit int) ([]*crm
 	if err != nil {
 		return nil, 0, fmt.Errorf("find customers: %w", err)
 	}
-	return cs, n, nil
+	kept := slices.DeleteFunc(cs, func(c *crm.Customer) bool { return !has(c) })
+	n -= len(ids) - len(kept)
+	return kept, n, nil
 }
 
 // phoneDigits returns the digits of q when q is only digits and the

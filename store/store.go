@@ -38,7 +38,8 @@ type DB struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	// background runs the one-off segment index build (store/segindex.go);
+	// background runs the one-off segment index build (store/segindex.go)
+	// and find keys backfill (store/findkeys.go);
 	// Close stops it with stopBackground and waits.
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
@@ -106,6 +107,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close(context.Background())
 		return nil, err
 	}
+	if err := db.startFindKeys(ctx); err != nil { // store/findkeys.go
+		db.Close(context.Background())
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -147,6 +152,9 @@ func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
 		return nil, err
 	}
 	if err := u.startSegmentIndex(ctx); err != nil {
+		return nil, err
+	}
+	if err := u.startFindKeys(ctx); err != nil { // store/findkeys.go
 		return nil, err
 	}
 	return u, nil
