@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -140,13 +141,31 @@ func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
 func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string, upsert bool) error {
 	opts := options.UpdateOne().SetUpsert(upsert)
 	for _, k := range keys {
-		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
-			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
+		filter := bson.D{{Key: "_id", Value: k}}
+		capped := op == "$addToSet" && strings.HasPrefix(k, keyEmailDomain)
+		if capped {
+			filter = append(filter, notFull())
+		}
+		_, err := db.keys.UpdateOne(ctx, filter, bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
+		if capped && mongo.IsDuplicateKeyError(err) {
+			continue // the domain's list is full: the upsert found it and tried a new one
+		}
 		if err != nil {
 			return translate("write lookup key", err)
 		}
 	}
 	return nil
+}
+
+// maxDomainCustomers caps the customers an e-mail domain key lists. A
+// domain shared by more (an Internet provider's, a big employer's) names
+// no one in particular, and its document, rewritten whole on every
+// customer added, would grow with the whole customer base.
+const maxDomainCustomers = 1000
+
+// notFull matches a key document listing fewer than maxDomainCustomers ids.
+func notFull() bson.E {
+	return bson.E{Key: "ids." + strconv.Itoa(maxDomainCustomers-1), Value: bson.D{{Key: "$exists", Value: false}}}
 }
 
 // lookup returns the ids stored under one key; none is not an error.

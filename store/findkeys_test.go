@@ -203,3 +203,25 @@ func TestBackfillFindKeys(t *testing.T) {
 		}
 	})
 }
+
+func TestDomainKeyCapped(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if err := db.FillDomainKey(ctx, "big.my", store.MaxDomainCustomers+5); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.DomainKeyLen(ctx, "big.my"); err != nil || n != store.MaxDomainCustomers {
+		t.Fatalf("a bulk write lists %d, %v; want the cap %d", n, err, store.MaxDomainCustomers)
+	}
+	mustCreate(t, db, crm.Customer{Name: "Late Comer", Emails: []string{"late@big.my"}})
+	if n, err := db.DomainKeyLen(ctx, "big.my"); err != nil || n != store.MaxDomainCustomers {
+		t.Errorf("a full domain lists %d after an add, %v; want it kept at %d", n, err, store.MaxDomainCustomers)
+	}
+	mustCreate(t, db, crm.Customer{Name: "Small Shop", Emails: []string{"a@small.my"}})
+	if n, err := db.DomainKeyLen(ctx, "small.my"); err != nil || n != 1 {
+		t.Errorf("a domain not full lists %d, %v; want 1", n, err)
+	}
+	if got := found(t, db, "small.my"); !slices.Equal(got, []string{"Small Shop"}) {
+		t.Errorf("find small.my = %q", got)
+	}
+}

@@ -88,6 +88,9 @@ func (db *DB) writeKeyLists(ctx context.Context, order []string, keys map[string
 	}
 	kdocs := make([]any, len(order))
 	for i, k := range order {
+		if strings.HasPrefix(k, keyEmailDomain) && len(keys[k]) > maxDomainCustomers {
+			keys[k] = keys[k][:maxDomainCustomers]
+		}
 		kdocs[i] = bson.D{{Key: "_id", Value: k}, {Key: "ids", Value: keys[k]}}
 	}
 	_, err := db.keys.InsertMany(ctx, kdocs, options.InsertMany().SetOrdered(false))
@@ -107,7 +110,11 @@ func (db *DB) writeKeyLists(ctx context.Context, order []string, keys map[string
 		if strings.HasPrefix(k, keyPrefix) || strings.HasPrefix(k, keyDelete) {
 			op = "$addToSet"
 		}
-		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
+		filter := bson.D{{Key: "_id", Value: k}}
+		if strings.HasPrefix(k, keyEmailDomain) { // may pass the cap by one batch
+			filter = append(filter, notFull())
+		}
+		_, err := db.keys.UpdateOne(ctx, filter,
 			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
 		if err != nil {
 			return fmt.Errorf("write lookup key: %w", translate("", err))
