@@ -243,9 +243,7 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 		if len(digits) < minPhoneDigits {
 			return nil, 0, nil
 		}
-		return db.customersByKey(ctx, keyPhoneSuffix+digits, limit, func(c *crm.Customer) bool {
-			return slices.ContainsFunc(c.Phones, func(p string) bool { return strings.HasSuffix(p, digits) })
-		})
+		return db.customersByPhoneEnd(ctx, digits, limit)
 	}
 	if domain, ok := emailDomain(q); ok {
 		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit, func(c *crm.Customer) bool {
@@ -307,7 +305,7 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 // customersByKey returns up to limit of the customers listed under key
 // that still hold what it stands for (has), and how many it lists. The
 // check drops a customer a key outlived: a write interrupted between the
-// customer and its keys, or a backfill that read a number since removed.
+// customer and its keys, or a backfill that read an e-mail since removed.
 func (db *DB) customersByKey(ctx context.Context, key string, limit int, has func(*crm.Customer) bool) ([]*crm.Customer, int, error) {
 	ids, err := db.lookup(ctx, key)
 	if err != nil {
@@ -325,6 +323,33 @@ func (db *DB) customersByKey(ctx context.Context, key string, limit int, has fun
 	kept := slices.DeleteFunc(cs, func(c *crm.Customer) bool { return !has(c) })
 	n -= len(ids) - len(kept)
 	return kept, n, nil
+}
+
+// maxSameEnd caps the customers read for phones sharing their last
+// minPhoneDigits digits: one in a million numbers do, so more than this
+// are test or shared numbers that name no one.
+const maxSameEnd = 100
+
+// customersByPhoneEnd returns up to limit customers with a phone ending in
+// digits (at least minPhoneDigits of them), and how many there are.
+func (db *DB) customersByPhoneEnd(ctx context.Context, digits string, limit int) ([]*crm.Customer, int, error) {
+	ids, err := db.lookup(ctx, keyPhoneSuffix+digits[len(digits)-minPhoneDigits:])
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	slices.Sort(ids)
+	cs, err := db.customersByIDs(ctx, ids[:min(len(ids), maxSameEnd)])
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	cs = slices.DeleteFunc(cs, func(c *crm.Customer) bool {
+		return !slices.ContainsFunc(c.Phones, func(p string) bool { return strings.HasSuffix(p, digits) })
+	})
+	n := len(cs)
+	if limit > 0 && n > limit {
+		cs = cs[:limit]
+	}
+	return cs, n, nil
 }
 
 // phoneDigits returns the digits of q when q is only digits and the

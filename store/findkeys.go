@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -40,13 +41,21 @@ var findFields = bson.D{{Key: "name", Value: 1}, {Key: "company", Value: 1}, {Ke
 	{Key: "emails", Value: 1}, {Key: "mergednames", Value: 1}}
 
 // backfilledKeys are the customer keys of c that an older crmbot did not
-// write: phone suffixes, e-mail domains and words in Han script (then
-// keyed as typed, now in Simplified).
+// write: phone suffixes, e-mail domains, and the words in Han script of a
+// name or company with Traditional characters (then keyed as typed, now in
+// Simplified; Simplified ones are keyed already).
 func backfilledKeys(c *crm.Customer) []string {
+	traditional := false
+	for _, r := range c.Name + c.Company {
+		if unicode.Is(unicode.Han, r) && simplified(r) != string(r) {
+			traditional = true
+			break
+		}
+	}
 	var out []string
 	for _, k := range customerKeys(c) {
 		if strings.HasPrefix(k, keyPhoneSuffix) || strings.HasPrefix(k, keyEmailDomain) ||
-			strings.HasPrefix(k, keyWord) && isHan(k[len(keyWord):]) {
+			traditional && strings.HasPrefix(k, keyWord) && isHan(k[len(keyWord):]) {
 			out = append(out, k)
 		}
 	}

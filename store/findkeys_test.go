@@ -225,3 +225,22 @@ func TestDomainKeyCapped(t *testing.T) {
 		t.Errorf("find small.my = %q", got)
 	}
 }
+
+// BenchmarkBackfillFindKeys times the one-time backfill of the find keys
+// on CRMBOT_BENCH_CUSTOMERS (default 100,000) customers of an older crmbot.
+func BenchmarkBackfillFindKeys(b *testing.B) {
+	db, cs := bigDB(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		if err := db.ForgetFindKeys(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		n, err := db.BackfillFindKeys(ctx)
+		if err != nil || n < len(cs) {
+			b.Fatalf("backfilled %d of %d customers: %v", n, len(cs), err)
+		}
+	}
+}

@@ -17,7 +17,7 @@ import (
 // Customer keys list the customers holding them:
 //
 //	p:+60123456789    a phone in E.164
-//	ps:3456789        the last 6 or more digits of a phone, for a number half remembered
+//	ps:456789         the last 6 digits of a phone, for a number half remembered
 //	e:siti@example.my an e-mail
 //	ed:example.my     the domain of an e-mail (not of the big free-mail services)
 //	w:nurhaliza       a word of a name, company, former name or e-mail (Han: each character too)
@@ -41,7 +41,10 @@ const (
 	keyDelete      = "d:"
 
 	// minPhoneDigits is the fewest last digits of a phone that find looks
-	// up (the six of phone.Looks): fewer match too many customers to mean one.
+	// up (the six of phone.Looks): fewer match too many customers to mean
+	// one. A phone is keyed by that many last digits only, and a longer
+	// query reads the same key and keeps the customers whose phone ends
+	// with all of it: one key per phone instead of one per length.
 	minPhoneDigits = 6
 
 	maxPrefix  = 8
@@ -198,8 +201,8 @@ func customerKeys(c *crm.Customer) []string {
 	}
 	for _, p := range c.Phones {
 		add(keyPhone + p)
-		for _, s := range phoneSuffixes(p) {
-			add(keyPhoneSuffix + s)
+		if len(p) > minPhoneDigits {
+			add(keyPhoneSuffix + p[len(p)-minPhoneDigits:])
 		}
 	}
 	for _, e := range c.Emails {
@@ -221,18 +224,6 @@ func customerKeys(c *crm.Customer) []string {
 	return keys
 }
 
-// phoneSuffixes returns the digits of an E.164 number ending it, from
-// minPhoneDigits long to all of them with the country code:
-// +60123456789 gives 456789, 3456789, ... 60123456789.
-func phoneSuffixes(e164 string) []string {
-	d := strings.TrimPrefix(e164, "+")
-	var out []string
-	for n := minPhoneDigits; n <= len(d); n++ {
-		out = append(out, d[len(d)-n:])
-	}
-	return out
-}
-
 // freeMail reports whether domain is a free-mail service: its customers
 // share nothing, and its key would list a large share of all customers, a
 // document rewritten whole on every customer added.
@@ -243,7 +234,10 @@ func freeMail(domain string) bool {
 		"hotmail.com", "hotmail.my", "outlook.com", "live.com", "msn.com",
 		"icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "mail.com", "gmx.com",
 		"qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "sina.com", "sina.cn", "sohu.com", "aliyun.com",
-		"rediffmail.com", "zoho.com":
+		"rediffmail.com", "rediff.com", "zoho.com",
+		// Internet providers' own mail
+		"streamyx.com", "tm.net.my", "jaring.my", "singnet.com.sg", "pacific.net.sg", "telkom.net",
+		"hinet.net", "ms1.hinet.net", "pchome.com.tw", "seed.net.tw", "vsnl.net", "sify.com", "139.com", "21cn.com", "tom.com":
 		return true
 	}
 	return false
