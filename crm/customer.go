@@ -153,8 +153,9 @@ type CustomerStore interface {
 	// UpdateCustomer applies u and returns the customer as it is afterwards.
 	// Returns ENOTFOUND if there is none.
 	UpdateCustomer(ctx context.Context, id CustomerID, u CustomerUpdate) (*Customer, error)
-	// FindCustomers returns up to limit customers whose name, company or
-	// e-mail words match q, best matches first, and how many matched.
+	// FindCustomers returns up to limit customers whose name, company,
+	// merged names or e-mail words match q (or whose phone ends with its
+	// digits, or whose e-mail domain it is), best first, and how many matched.
 	FindCustomers(ctx context.Context, q string, limit int) ([]*Customer, int, error)
 	// CustomersByPhone and CustomersByEmail return the customers holding exactly that contact.
 	CustomersByPhone(ctx context.Context, e164 string) ([]*Customer, error)
