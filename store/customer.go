@@ -240,6 +240,8 @@ const (
 func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
 	q = strings.TrimSpace(q)
 	if digits, ok := phoneDigits(q); ok {
+		// A leading 0 is a trunk prefix ("0812 3456 7890"), which E.164 drops.
+		digits = strings.TrimLeft(digits, "0")
 		if len(digits) < minPhoneDigits {
 			return nil, 0, nil
 		}

@@ -55,6 +55,7 @@ func TestFindKeysOnAdd(t *testing.T) {
 		{"PhoneLastDigitsSpaced", "345 6789", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
 		{"PhoneLast6Digits", "456789", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
 		{"PhoneWithCountryCodeNoPlus", "6281234567890", []string{"Budi Santoso"}},
+		{"PhoneLocalWithTrunkZero", "0812 3456 7890", []string{"Budi Santoso"}},
 		{"PhoneFiveDigitsTooFew", "56789", nil},
 		{"PhoneMiddleDigitsNoMatch", "1234567", nil},
 		{"EmailDomain", "example.my", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
