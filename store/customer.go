@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -141,15 +140,17 @@ func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
 func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string, upsert bool) error {
 	opts := options.UpdateOne().SetUpsert(upsert)
 	for _, k := range keys {
-		filter := bson.D{{Key: "_id", Value: k}}
-		capped := op == "$addToSet" && strings.HasPrefix(k, keyEmailDomain)
-		if capped {
-			filter = append(filter, notFull())
+		if op == "$addToSet" && strings.HasPrefix(k, keyEmailDomain) {
+			room, err := db.domainRoom(ctx, k)
+			if err != nil {
+				return err
+			}
+			if room == 0 {
+				continue // the domain names no one in particular
+			}
 		}
-		_, err := db.keys.UpdateOne(ctx, filter, bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
-		if capped && mongo.IsDuplicateKeyError(err) {
-			continue // the domain's list is full: the upsert found it and tried a new one
-		}
+		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
+			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
 		if err != nil {
 			return translate("write lookup key", err)
 		}
@@ -163,9 +164,13 @@ func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string
 // customer added, would grow with the whole customer base.
 const maxDomainCustomers = 1000
 
-// notFull matches a key document listing fewer than maxDomainCustomers ids.
-func notFull() bson.E {
-	return bson.E{Key: "ids." + strconv.Itoa(maxDomainCustomers-1), Value: bson.D{{Key: "$exists", Value: false}}}
+// domainRoom returns how many more customers a domain key can list. It
+// reads the key (at most maxDomainCustomers ids) by _id: a filter on the
+// list's length as well would make the embedded server scan every key
+// (DESIGN §5). Two adds at once may pass the cap by one.
+func (db *DB) domainRoom(ctx context.Context, key string) (int, error) {
+	ids, err := db.lookup(ctx, key)
+	return max(0, maxDomainCustomers-len(ids)), err
 }
 
 // lookup returns the ids stored under one key; none is not an error.

@@ -218,6 +218,9 @@ func TestDomainKeyCapped(t *testing.T) {
 	if n, err := db.DomainKeyLen(ctx, "big.my"); err != nil || n != store.MaxDomainCustomers {
 		t.Errorf("a full domain lists %d after an add, %v; want it kept at %d", n, err, store.MaxDomainCustomers)
 	}
+	if got := found(t, db, "late comer"); !slices.Equal(got, []string{"Late Comer"}) {
+		t.Errorf("the keys after a full domain's were not written: find late comer = %q", got)
+	}
 	mustCreate(t, db, crm.Customer{Name: "Small Shop", Emails: []string{"a@small.my"}})
 	if n, err := db.DomainKeyLen(ctx, "small.my"); err != nil || n != 1 {
 		t.Errorf("a domain not full lists %d, %v; want 1", n, err)

@@ -110,12 +110,18 @@ func (db *DB) writeKeyLists(ctx context.Context, order []string, keys map[string
 		if strings.HasPrefix(k, keyPrefix) || strings.HasPrefix(k, keyDelete) {
 			op = "$addToSet"
 		}
-		filter := bson.D{{Key: "_id", Value: k}}
-		if strings.HasPrefix(k, keyEmailDomain) { // may pass the cap by one batch
-			filter = append(filter, notFull())
+		vals := keys[k]
+		if strings.HasPrefix(k, keyEmailDomain) {
+			room, err := db.domainRoom(ctx, k)
+			if err != nil {
+				return err
+			}
+			if vals = vals[:min(room, len(vals))]; len(vals) == 0 {
+				continue
+			}
 		}
-		_, err := db.keys.UpdateOne(ctx, filter,
-			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
+		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
+			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: vals}}}}}})
 		if err != nil {
 			return fmt.Errorf("write lookup key: %w", translate("", err))
 		}
