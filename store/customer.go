@@ -245,12 +245,15 @@ const (
 func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
 	q = strings.TrimSpace(q)
 	if digits, ok := phoneDigits(q); ok {
-		// A leading 0 is a trunk prefix ("0812 3456 7890"), which E.164 drops.
-		digits = strings.TrimLeft(digits, "0")
 		if len(digits) < minPhoneDigits {
 			return nil, 0, nil
 		}
-		return db.customersByPhoneEnd(ctx, digits, limit)
+		cs, n, err := db.customersByPhoneEnd(ctx, digits, limit)
+		// A leading 0 may be a trunk prefix, which E.164 drops: "0812 3456 7890".
+		if rest := digits[1:]; err == nil && n == 0 && digits[0] == '0' && len(rest) >= minPhoneDigits {
+			return db.customersByPhoneEnd(ctx, rest, limit)
+		}
+		return cs, n, err
 	}
 	if domain, ok := emailDomain(q); ok {
 		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit, func(c *crm.Customer) bool {

@@ -49,6 +49,7 @@ func TestFindKeysOnAdd(t *testing.T) {
 	mustCreate(t, db, crm.Customer{Name: "陳大文", Company: "東方貿易", Phones: []string{"+886912345678"}})
 	mustCreate(t, db, crm.Customer{Name: "Budi Santoso", Phones: []string{"+6281234567890"}, Emails: []string{"budi@gmail.com"}})
 	mustCreate(t, db, crm.Customer{Name: "Tan Ah Kow", Phones: []string{"+60193456789"}, Emails: []string{"tan@Example.MY"}})
+	mustCreate(t, db, crm.Customer{Name: "Lee Zero", Phones: []string{"+60120000123"}})
 	checkFinds(t, db, []findCase{
 		{"PhoneLast7Digits", "3456789", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
 		{"PhoneLast8Digits", "23456789", []string{"Siti Nurhaliza"}},
@@ -56,6 +57,7 @@ func TestFindKeysOnAdd(t *testing.T) {
 		{"PhoneLast6Digits", "456789", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
 		{"PhoneWithCountryCodeNoPlus", "6281234567890", []string{"Budi Santoso"}},
 		{"PhoneLocalWithTrunkZero", "0812 3456 7890", []string{"Budi Santoso"}},
+		{"PhoneLastDigitsWithZeros", "000123", []string{"Lee Zero"}},
 		{"PhoneFiveDigitsTooFew", "56789", nil},
 		{"PhoneMiddleDigitsNoMatch", "1234567", nil},
 		{"EmailDomain", "example.my", []string{"Siti Nurhaliza", "Tan Ah Kow"}},
