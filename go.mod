@@ -13,12 +13,18 @@ require (
 	github.com/go-telegram/bot v1.19.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/kelseyhightower/envconfig v1.4.0
+	github.com/longbridgeapp/opencc v0.3.13
 	github.com/slack-go/slack v0.35.0
 	golang.org/x/time v0.16.0
 	gonum.org/v1/plot v0.17.0
 )
 
 require github.com/cockroachdb/apd/v3 v3.2.3 // indirect
+
+require (
+	github.com/liuzl/cedar-go v0.0.0-20170805034717-80a9c64b256d // indirect
+	github.com/liuzl/da v0.0.0-20180704015230-14771aad5b1d // indirect
+)
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect

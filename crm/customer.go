@@ -53,6 +53,9 @@ type Customer struct {
 	Lost *Lost
 	// WonBack lists the lost marks cleared by a later sale, oldest first.
 	WonBack []WinBack
+	// MergedNames are the names of the customers merged into this one, so
+	// find still reaches it by them.
+	MergedNames []string
 }
 
 // Stats are the derived figures of a customer.
@@ -152,8 +155,9 @@ type CustomerStore interface {
 	// UpdateCustomer applies u and returns the customer as it is afterwards.
 	// Returns ENOTFOUND if there is none.
 	UpdateCustomer(ctx context.Context, id CustomerID, u CustomerUpdate) (*Customer, error)
-	// FindCustomers returns up to limit customers whose name, company or
-	// e-mail words match q, best matches first, and how many matched.
+	// FindCustomers returns up to limit customers whose name, company,
+	// merged names or e-mail words match q (or whose phone ends with its
+	// digits, or whose e-mail domain it is), best first, and how many matched.
 	FindCustomers(ctx context.Context, q string, limit int) ([]*Customer, int, error)
 	// CustomersByPhone and CustomersByEmail return the customers holding exactly that contact.
 	CustomersByPhone(ctx context.Context, e164 string) ([]*Customer, error)

@@ -81,6 +81,7 @@ func Merged(keep, gone *Customer) Customer {
 	c.Emails = union(keep.Emails, gone.Emails)
 	c.Hobbies = union(keep.Hobbies, gone.Hobbies)
 	c.Memberships = union(keep.Memberships, gone.Memberships)
+	c.MergedNames = union(keep.MergedNames, append([]string{gone.Name}, gone.MergedNames...))
 	c.Family = slices.Clone(keep.Family)
 	for _, f := range gone.Family {
 		if !slices.ContainsFunc(c.Family, func(g FamilyMember) bool { return SameText(g.Name, f.Name) }) {
@@ -190,6 +191,7 @@ func Unmerged(cur *Customer, m *Merge) Customer {
 	c.Emails = minus(cur.Emails, before.Emails, gone.Emails)
 	c.Hobbies = minus(cur.Hobbies, before.Hobbies, gone.Hobbies)
 	c.Memberships = minus(cur.Memberships, before.Memberships, gone.Memberships)
+	c.MergedNames = minus(cur.MergedNames, before.MergedNames, append([]string{gone.Name}, gone.MergedNames...))
 	c.Family = nil
 	for _, f := range cur.Family {
 		had := slices.ContainsFunc(before.Family, func(g FamilyMember) bool { return SameText(g.Name, f.Name) })

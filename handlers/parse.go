@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/crmbot/crmbot/crm"
@@ -120,24 +121,45 @@ func (h *Handler) customer(ctx context.Context, r *request, q string, redo func(
 	return pick{reply: &rep}, nil
 }
 
-// search looks q up as a phone, an e-mail, or words of a name.
+// search looks q up as a phone (whole, in the local form of a neighbouring
+// country, or its last digits), an e-mail or its domain, or words of a name.
 func (h *Handler) search(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
 	if len(q) > 100 {
 		q = q[:100]
 	}
-	if phone.Looks(q) {
-		e164, ok := phone.Normalize(q, h.cfg.Region)
-		if !ok {
-			return nil, 0, nil
+	if phone.Shaped(q) {
+		if !phone.Looks(q) {
+			return nil, 0, invalid("err_phone_partial_short", "query", clip(q, 20))
 		}
-		cs, err := h.store.CustomersByPhone(ctx, e164)
-		return cs, len(cs), err
+		cs, err := h.customersByPhone(ctx, q)
+		if err != nil || len(cs) > 0 {
+			return cs, len(cs), err
+		}
+		return h.store.FindCustomers(ctx, q, limit) // the last digits of a phone
 	}
-	if strings.Contains(q, "@") && !strings.ContainsAny(q, " \t") {
+	if strings.Contains(q, "@") && !strings.HasPrefix(q, "@") && !strings.ContainsAny(q, " \t") {
 		cs, err := h.store.CustomersByEmail(ctx, strings.ToLower(q))
 		return cs, len(cs), err
 	}
 	return h.store.FindCustomers(ctx, q, limit)
+}
+
+// customersByPhone returns the customers holding any reading of the number
+// q (phone.Readings): those of several readings are all offered.
+func (h *Handler) customersByPhone(ctx context.Context, q string) ([]*crm.Customer, error) {
+	var out []*crm.Customer
+	for _, e164 := range phone.Readings(q, h.cfg.Region) {
+		cs, err := h.store.CustomersByPhone(ctx, e164)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if !slices.ContainsFunc(out, func(o *crm.Customer) bool { return o.ID == c.ID }) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
 }
 
 // candidates offers customers as buttons that repeat the command for each.

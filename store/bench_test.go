@@ -95,6 +95,19 @@ func BenchmarkFind(b *testing.B) {
 			got, _, err := db.FindCustomers(ctx, "siti", 10)
 			return len(got), err
 		}},
+		{"PhoneLast7Digits", func(c *crm.Customer) (int, error) {
+			p := c.Phones[0]
+			got, _, err := db.FindCustomers(ctx, p[len(p)-7:len(p)-4]+" "+p[len(p)-4:], 10)
+			return len(got), err
+		}},
+		{"EmailDomainOfAll", func(c *crm.Customer) (int, error) { // every seeded customer is at example.my
+			got, _, err := db.FindCustomers(ctx, "@example.my", 10)
+			return len(got), err
+		}},
+		{"HanTraditional", func(c *crm.Customer) (int, error) { // 陳 for 陈: a tenth of the Chinese names
+			got, _, err := db.FindCustomers(ctx, "陳", 10)
+			return len(got), err
+		}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -45,7 +46,7 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	}
 	// The customer exists before its keys: a crash in between leaves a
 	// customer that "show" by id still reaches and the next edit re-keys.
-	keys := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	keys := customerKeys(c)
 	keys = append(keys, careKeys(c)...) // the scheduler's indexes (store/nudge.go)
 	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
 	if err := db.addKeys(ctx, string(c.ID), keys); err != nil {
@@ -54,7 +55,7 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	if err := db.rerow(ctx, nil, c); err != nil { // the segment index (store/segindex.go)
 		return err
 	}
-	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
+	return db.addVocabulary(ctx, nameWords(c))
 }
 
 // addVocabulary records the prefixes and typo variants of words not seen
@@ -139,6 +140,15 @@ func (db *DB) removeKeys(ctx context.Context, id string, keys []string) error {
 func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string, upsert bool) error {
 	opts := options.UpdateOne().SetUpsert(upsert)
 	for _, k := range keys {
+		if op == "$addToSet" && strings.HasPrefix(k, keyEmailDomain) {
+			room, err := db.domainRoom(ctx, k)
+			if err != nil {
+				return err
+			}
+			if room == 0 {
+				continue // the domain names no one in particular
+			}
+		}
 		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
 			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: id}}}}, opts)
 		if err != nil {
@@ -146,6 +156,21 @@ func (db *DB) writeKeys(ctx context.Context, id string, keys []string, op string
 		}
 	}
 	return nil
+}
+
+// maxDomainCustomers caps the customers an e-mail domain key lists. A
+// domain shared by more (an Internet provider's, a big employer's) names
+// no one in particular, and its document, rewritten whole on every
+// customer added, would grow with the whole customer base.
+const maxDomainCustomers = 1000
+
+// domainRoom returns how many more customers a domain key can list. It
+// reads the key (at most maxDomainCustomers ids) by _id: a filter on the
+// list's length as well would make the embedded server scan every key
+// (DESIGN §5). Two adds at once may pass the cap by one.
+func (db *DB) domainRoom(ctx context.Context, key string) (int, error) {
+	ids, err := db.lookup(ctx, key)
+	return max(0, maxDomainCustomers-len(ids)), err
 }
 
 // lookup returns the ids stored under one key; none is not an error.
@@ -211,11 +236,37 @@ const (
 	scoreTypo   = 1
 )
 
-// FindCustomers finds customers by words of their name, company or e-mail:
-// every word of q must match a word of the customer whole, as a prefix, or
-// with one typo. It returns up to limit of them, best first, and how many matched.
+// FindCustomers finds customers by words of their name, company, former
+// names or e-mail: every word of q must match a word of the customer whole,
+// as a prefix, or with one typo. q may also be the last minPhoneDigits or
+// more digits of a phone ("345 6789"; fewer find nothing), or an e-mail
+// domain ("example.my", "@example.my"). It returns up to limit of them,
+// best first, and how many matched.
 func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Customer, int, error) {
-	ws := words(q)
+	q = strings.TrimSpace(q)
+	if digits, ok := phoneDigits(q); ok {
+		if len(digits) < minPhoneDigits {
+			return nil, 0, nil
+		}
+		cs, n, err := db.customersByPhoneEnd(ctx, digits, limit)
+		// A leading 0 may be a trunk prefix, which E.164 drops: "0812 3456 7890".
+		if rest := digits[1:]; err == nil && n == 0 && digits[0] == '0' && len(rest) >= minPhoneDigits {
+			return db.customersByPhoneEnd(ctx, rest, limit)
+		}
+		return cs, n, err
+	}
+	if domain, ok := emailDomain(q); ok {
+		cs, n, err := db.customersByKey(ctx, keyEmailDomain+domain, limit, func(c *crm.Customer) bool {
+			return slices.ContainsFunc(c.Emails, func(e string) bool { return strings.HasSuffix(fold(e), "@"+domain) })
+		})
+		if err != nil || n > 0 || strings.HasPrefix(q, "@") {
+			return cs, n, err
+		}
+		// "a.rahman" is shaped like a domain too: try it as words.
+	}
+	// A run of Han characters is looked up by its characters, so "东方"
+	// finds the company 东方贸易 and "陈文" the name 陈大文.
+	ws := slices.DeleteFunc(words(q), func(w string) bool { return isHan(w) && utf8.RuneCountInString(w) > 1 })
 	if len(ws) > 5 {
 		ws = ws[:5]
 	}
@@ -259,6 +310,95 @@ func (db *DB) FindCustomers(ctx context.Context, q string, limit int) ([]*crm.Cu
 		return nil, 0, fmt.Errorf("find customers: %w", err)
 	}
 	return cs, n, nil
+}
+
+// customersByKey returns up to limit of the customers listed under key
+// that still hold what it stands for (has), and how many it lists. The
+// check drops a customer a key outlived: a write interrupted between the
+// customer and its keys, or a backfill that read an e-mail since removed.
+func (db *DB) customersByKey(ctx context.Context, key string, limit int, has func(*crm.Customer) bool) ([]*crm.Customer, int, error) {
+	ids, err := db.lookup(ctx, key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	slices.Sort(ids)
+	n := len(ids)
+	if limit > 0 && n > limit {
+		ids = ids[:limit]
+	}
+	cs, err := db.customersByIDs(ctx, ids)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	kept := slices.DeleteFunc(cs, func(c *crm.Customer) bool { return !has(c) })
+	n -= len(ids) - len(kept)
+	return kept, n, nil
+}
+
+// maxSameEnd caps the customers read for phones sharing their last
+// minPhoneDigits digits: one in a million numbers do, so more than this
+// are test or shared numbers that name no one.
+const maxSameEnd = 100
+
+// customersByPhoneEnd returns up to limit customers with a phone ending in
+// digits (at least minPhoneDigits of them), and how many there are.
+func (db *DB) customersByPhoneEnd(ctx context.Context, digits string, limit int) ([]*crm.Customer, int, error) {
+	ids, err := db.lookup(ctx, keyPhoneSuffix+digits[len(digits)-minPhoneDigits:])
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	slices.Sort(ids)
+	cs, err := db.customersByIDs(ctx, ids[:min(len(ids), maxSameEnd)])
+	if err != nil {
+		return nil, 0, fmt.Errorf("find customers: %w", err)
+	}
+	cs = slices.DeleteFunc(cs, func(c *crm.Customer) bool {
+		return !slices.ContainsFunc(c.Phones, func(p string) bool { return strings.HasSuffix(p, digits) })
+	})
+	n := len(cs)
+	if limit > 0 && n > limit {
+		cs = cs[:limit]
+	}
+	return cs, n, nil
+}
+
+// phoneDigits returns the digits of q when q is only digits and the
+// separators of a phone number ("345 6789", "+60 12-345").
+func phoneDigits(q string) (string, bool) {
+	var b strings.Builder
+	for i, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() > 0
+}
+
+// emailDomain returns q as a folded e-mail domain when it is shaped like
+// one: labels of letters, digits and hyphens joined by dots, the last of
+// two or more letters, with or without a leading "@".
+func emailDomain(q string) (string, bool) {
+	d := fold(strings.TrimPrefix(q, "@"))
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || d == "" {
+		return "", false
+	}
+	for i, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return "", false
+		}
+		for _, r := range l {
+			letter := r >= 'a' && r <= 'z'
+			if i == len(labels)-1 && !letter || !letter && r != '-' && (r < '0' || r > '9') {
+				return "", false
+			}
+		}
+	}
+	return d, len(labels[len(labels)-1]) >= 2
 }
 
 // maxVocab caps how many words one prefix or typo can expand to.
@@ -403,8 +543,8 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	}
 	d.Customer.ID = crm.CustomerID(d.ID)
 	c := &d.Customer
-	before := customerKeys(old.Name, old.Company, old.Phones, old.Emails)
-	after := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	before := customerKeys(old)
+	after := customerKeys(c)
 	if err := db.moveKeys(ctx, string(id), before, after); err != nil {
 		return nil, err
 	}
@@ -414,7 +554,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, id crm.CustomerID, u crm.Custo
 	if err := db.rerow(ctx, old, c); err != nil { // the segment index (store/segindex.go)
 		return nil, err
 	}
-	if err := db.addVocabulary(ctx, nameWords(c.Name, c.Company)); err != nil {
+	if err := db.addVocabulary(ctx, nameWords(c)); err != nil {
 		return nil, err
 	}
 	return c, nil

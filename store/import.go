@@ -42,14 +42,14 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 			c.Stats.Tier = crm.TierNone
 		}
 		docs[i] = customerDoc{ID: string(c.ID), Customer: *c}
-		for _, k := range customerKeys(c.Name, c.Company, c.Phones, c.Emails) {
+		for _, k := range customerKeys(c) {
 			add(k, string(c.ID))
 		}
 		for _, k := range careKeys(c) { // the scheduler's indexes (store/nudge.go)
 			add(k, string(c.ID))
 		}
 		add(keyCreated+dayKey(c.CreatedAt), string(c.ID))
-		for _, w := range nameWords(c.Name, c.Company) {
+		for _, w := range nameWords(c) {
 			if !vocab[w] {
 				vocab[w] = true
 				for _, k := range vocabKeys(w) {
@@ -69,10 +69,28 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 	if err := db.setRows(ctx, rows, false); err != nil {
 		return fmt.Errorf("import customers: %w", err)
 	}
-	// New keys arrive as one bulk insert; keys that exist already (the
-	// insert's duplicate-key failures) get one $addToSet each.
+	if err := db.writeKeyLists(ctx, order, keys, "$push"); err != nil {
+		return fmt.Errorf("import customers: %w", err)
+	}
+	return nil
+}
+
+// writeKeyLists adds lists of values to many key documents at once: keys not
+// stored yet arrive as one bulk insert, and each key that exists already
+// (the insert's duplicate-key failures) gets one update with customerOp,
+// or $addToSet for vocabulary keys. Import passes $push, since its customer
+// ids are new: $addToSet compares each with the whole array, which for a
+// day's key of 100,000 customers costs minutes on the embedded server.
+// Vocabulary lists are short and shared between batches.
+func (db *DB) writeKeyLists(ctx context.Context, order []string, keys map[string][]string, customerOp string) error {
+	if len(order) == 0 {
+		return nil
+	}
 	kdocs := make([]any, len(order))
 	for i, k := range order {
+		if strings.HasPrefix(k, keyEmailDomain) && len(keys[k]) > maxDomainCustomers {
+			keys[k] = keys[k][:maxDomainCustomers]
+		}
 		kdocs[i] = bson.D{{Key: "_id", Value: k}, {Key: "ids", Value: keys[k]}}
 	}
 	_, err := db.keys.InsertMany(ctx, kdocs, options.InsertMany().SetOrdered(false))
@@ -81,25 +99,31 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 	case err == nil:
 		return nil
 	case !errors.As(err, &bwe) || bwe.WriteConcernError != nil:
-		return translate("import lookup keys", err)
+		return translate("write lookup keys", err)
 	}
 	for _, we := range bwe.WriteErrors {
 		if !mongo.IsDuplicateKeyError(we) {
-			return translate("import lookup keys", we)
+			return translate("write lookup keys", we)
 		}
-		// Customer ids are new, so they are pushed: $addToSet compares each
-		// with the whole array, which for a day's key of 100,000 customers
-		// costs minutes on the embedded server. Vocabulary lists are short
-		// and shared between batches, so they keep $addToSet.
 		k := order[we.Index]
-		op := "$push"
+		op := customerOp
 		if strings.HasPrefix(k, keyPrefix) || strings.HasPrefix(k, keyDelete) {
 			op = "$addToSet"
 		}
+		vals := keys[k]
+		if strings.HasPrefix(k, keyEmailDomain) {
+			room, err := db.domainRoom(ctx, k)
+			if err != nil {
+				return err
+			}
+			if vals = vals[:min(room, len(vals))]; len(vals) == 0 {
+				continue
+			}
+		}
 		_, err := db.keys.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
-			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: keys[k]}}}}}})
+			bson.D{{Key: op, Value: bson.D{{Key: "ids", Value: bson.D{{Key: "$each", Value: vals}}}}}})
 		if err != nil {
-			return fmt.Errorf("import lookup key: %w", translate("", err))
+			return fmt.Errorf("write lookup key: %w", translate("", err))
 		}
 	}
 	return nil

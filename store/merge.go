@@ -129,7 +129,7 @@ func moveRecords[T any](ctx context.Context, coll *mongo.Collection, ids []T, to
 
 // allKeys are every lookup and index key a customer document implies.
 func allKeys(c *crm.Customer) []string {
-	keys := customerKeys(c.Name, c.Company, c.Phones, c.Emails)
+	keys := customerKeys(c)
 	keys = append(keys, careKeys(c)...)
 	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
 	if k := reorderKey(c.Stats); k != "" {
@@ -146,7 +146,7 @@ func (db *DB) rekey(ctx context.Context, old, c *crm.Customer) error {
 	if err := db.rerow(ctx, old, c); err != nil {
 		return err
 	}
-	return db.addVocabulary(ctx, nameWords(c.Name, c.Company))
+	return db.addVocabulary(ctx, nameWords(c))
 }
 
 // replaceCustomer writes c whole over its document.

@@ -89,6 +89,7 @@ func (db *DB) recordIDs(ctx context.Context, coll *mongo.Collection, key string,
 	return union(d.IDs, ids), nil
 }
 
+// union returns a with the values of b it lacks appended.
 func union(a, b []string) []string {
 	out := slices.Clone(a)
 	for _, x := range b {

@@ -41,7 +41,8 @@ type DB struct {
 	// step as a crash would (store/intent.go).
 	failpoint func(step string) error
 
-	// background runs the one-off segment index build (store/segindex.go);
+	// background runs the one-off segment index build (store/segindex.go)
+	// and find keys backfill (store/findkeys.go);
 	// Close stops it with stopBackground and waits.
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
@@ -113,6 +114,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close(context.Background())
 		return nil, err
 	}
+	if err := db.startFindKeys(ctx); err != nil { // store/findkeys.go
+		db.Close(context.Background())
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -157,6 +162,9 @@ func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
 		return nil, err
 	}
 	if _, err := u.FinishIntents(ctx); err != nil {
+		return nil, err
+	}
+	if err := u.startFindKeys(ctx); err != nil { // store/findkeys.go
 		return nil, err
 	}
 	return u, nil
