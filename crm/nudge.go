@@ -133,6 +133,10 @@ type NudgeStore interface {
 // calendar days, "2006-01-02".
 type SchedulerStore interface {
 	NudgeStore
+	// FinishIntents completes (or undoes) the multi-document writes left
+	// unfinished since before: cut short by a crash or a failing store. It
+	// reports how many it found.
+	FinishIntents(ctx context.Context, before time.Time) (int, error)
 	// DueReminders returns open reminders due by now (at or before) listed in
 	// the due-day index for the days from since to now, earliest first.
 	DueReminders(ctx context.Context, since, now time.Time) ([]Reminder, error)

@@ -186,6 +186,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // returns when the round's sends are done.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.cfg.Now()
+	// A write that a failing store cut short is finished here, once it is
+	// a minute old: no longer in flight (store/intent.go).
+	if n, err := s.st.FinishIntents(ctx, now.Add(-time.Minute)); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Warn("unfinished writes completed", "count", n)
+	}
 	if err := s.planNudges(ctx, now); err != nil {
 		return err
 	}

@@ -41,15 +41,38 @@ func (db *DB) CreateCustomer(ctx context.Context, c *crm.Customer, force bool) e
 	if c.Stats.Tier == "" {
 		c.Stats.Tier = crm.TierNone
 	}
-	if _, err := db.customers.InsertOne(ctx, customerDoc{ID: string(c.ID), Customer: *c}); err != nil {
+	// The customer and its keys are one recoverable write (store/intent.go):
+	// a crash after the insert no longer leaves a customer that find and
+	// the duplicate check cannot see.
+	return db.withIntent(ctx, opAdd, string(c.ID), customerDoc{ID: string(c.ID), Customer: *c}, nil)
+}
+
+// opAdd is the intent of adding a customer: insert it, key it, give it its
+// segment row and vocabulary.
+const opAdd = "add"
+
+// redoAdd runs an add's steps; each finds its work done when run again.
+func (db *DB) redoAdd(ctx context.Context, raw bson.Raw) error {
+	var d customerDoc
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return fmt.Errorf("read added customer: %w", err)
+	}
+	c := &d.Customer
+	c.ID = crm.CustomerID(d.ID)
+	_, err := db.customers.InsertOne(ctx, d)
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return translate("insert customer", err)
 	}
-	// The customer exists before its keys: a crash in between leaves a
-	// customer that "show" by id still reaches and the next edit re-keys.
+	if err := db.step(opAdd + "/inserted"); err != nil {
+		return err
+	}
 	keys := customerKeys(c)
 	keys = append(keys, careKeys(c)...) // the scheduler's indexes (store/nudge.go)
 	keys = append(keys, keyCreated+dayKey(c.CreatedAt))
 	if err := db.addKeys(ctx, string(c.ID), keys); err != nil {
+		return err
+	}
+	if err := db.step(opAdd + "/keyed"); err != nil {
 		return err
 	}
 	if err := db.rerow(ctx, nil, c); err != nil { // the segment index (store/segindex.go)

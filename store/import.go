@@ -58,21 +58,93 @@ func (db *DB) ImportCustomers(ctx context.Context, cs []*crm.Customer) error {
 			}
 		}
 	}
-	if _, err := db.customers.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		return translate("import customers", err)
+	// The batch is one recoverable write (store/intent.go): its intent lists
+	// the customers' ids, and a crash between the insert and the keys is
+	// finished at start by redoImport, so a file sent again after a crash
+	// finds these customers instead of creating them twice.
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = string(c.ID)
 	}
-	// The segment index (store/segindex.go): one update per bucket touched.
-	rows := make(map[string]string, len(cs))
-	for _, c := range cs {
-		rows[string(c.ID)] = segmentRow(c)
+	return db.withIntent(ctx, opImport, ids[0], importIntent{IDs: ids}, func(ctx context.Context) error {
+		if _, err := db.customers.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+			return translate("import customers", err)
+		}
+		if err := db.step(opImport + "/inserted"); err != nil {
+			return err
+		}
+		// The segment index (store/segindex.go): one update per bucket touched.
+		rows := make(map[string]string, len(cs))
+		for _, c := range cs {
+			rows[string(c.ID)] = segmentRow(c)
+		}
+		if err := db.setRows(ctx, rows, false); err != nil {
+			return fmt.Errorf("import customers: %w", err)
+		}
+		if err := db.writeKeyLists(ctx, order, keys, "$push"); err != nil {
+			return fmt.Errorf("import customers: %w", err)
+		}
+		return nil
+	})
+}
+
+// opImport is the intent of a batch of imported customers.
+const opImport = "import"
+
+// importIntent is what an import batch records: the ids it gave.
+type importIntent struct {
+	IDs []string `bson:"ids"`
+}
+
+// redoImport finishes a batch a crash interrupted: the customers that were
+// inserted get their keys, segment rows and vocabulary, written so that
+// what the batch had already written is not written twice ($addToSet,
+// slower on long lists than the batch's $push, but this runs only after a
+// crash). Customers the insert never reached stay absent.
+func (db *DB) redoImport(ctx context.Context, raw bson.Raw) error {
+	var in importIntent
+	if err := bson.Unmarshal(raw, &in); err != nil {
+		return fmt.Errorf("read import intent: %w", err)
+	}
+	keys := map[string][]string{}
+	var order []string
+	add := func(k, v string) {
+		if _, ok := keys[k]; !ok {
+			order = append(order, k)
+		}
+		keys[k] = append(keys[k], v)
+	}
+	rows := map[string]string{}
+	vocab := map[string]bool{}
+	for _, id := range in.IDs {
+		c, err := db.Customer(ctx, crm.CustomerID(id))
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		rows[id] = segmentRow(c)
+		for _, k := range customerKeys(c) {
+			add(k, id)
+		}
+		for _, k := range careKeys(c) {
+			add(k, id)
+		}
+		add(keyCreated+dayKey(c.CreatedAt), id)
+		for _, w := range nameWords(c) {
+			if !vocab[w] {
+				vocab[w] = true
+				for _, k := range vocabKeys(w) {
+					add(k, w)
+				}
+			}
+		}
 	}
 	if err := db.setRows(ctx, rows, false); err != nil {
-		return fmt.Errorf("import customers: %w", err)
+		return fmt.Errorf("finish import: %w", err)
 	}
-	if err := db.writeKeyLists(ctx, order, keys, "$push"); err != nil {
-		return fmt.Errorf("import customers: %w", err)
-	}
-	return nil
+	return db.writeKeyLists(ctx, order, keys, "$addToSet")
 }
 
 // writeKeyLists adds lists of values to many key documents at once: keys not

@@ -34,16 +34,19 @@ type redo func(ctx context.Context, data bson.Raw) error
 // intentOps are the writes that record intents, by op name.
 func (db *DB) intentOps() map[string]redo {
 	return map[string]redo{
-		opEnrol: db.redoEnrol,
+		opEnrol:  db.redoEnrol,
+		opAdd:    db.redoAdd,
+		opImport: db.redoImport,
 	}
 }
 
-// withIntent records data for op under key, then runs the write from it.
-// An intent already there for the same key (the same write, left by a
-// crash or in flight) is finished first. A refusal (a crm error other than
-// internal) means the write undid its own steps: the intent goes with it.
-// Any other error leaves the intent for FinishIntents.
-func (db *DB) withIntent(ctx context.Context, op, key string, data any) error {
+// withIntent records data for op under key, then runs the write: do, or
+// when do is nil the op's redo from the recorded data. An intent already
+// there for the same key (the same write, left by a crash or in flight) is
+// finished first. A refusal (a crm error other than internal) means the
+// write undid its own steps: the intent goes with it. Any other error
+// leaves the intent for FinishIntents.
+func (db *DB) withIntent(ctx context.Context, op, key string, data any, do func(context.Context) error) error {
 	raw, err := bson.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("record intent %s: %w", op, err)
@@ -63,7 +66,10 @@ func (db *DB) withIntent(ctx context.Context, op, key string, data any) error {
 	if err := db.step(op + "/recorded"); err != nil {
 		return err
 	}
-	werr := db.intentOps()[op](ctx, raw)
+	if do == nil {
+		do = func(ctx context.Context) error { return db.intentOps()[op](ctx, raw) }
+	}
+	werr := do(ctx)
 	if werr != nil && !refusal(werr) {
 		return werr
 	}
@@ -101,11 +107,14 @@ func (db *DB) finishIntent(ctx context.Context, id string) error {
 	return translate("clear intent", err)
 }
 
-// FinishIntents completes (or undoes) every write a crash interrupted, and
-// says how many it found. It is safe to run while writes are in flight: a
-// write finished twice comes out the same.
-func (db *DB) FinishIntents(ctx context.Context) (int, error) {
-	cur, err := db.db.Collection("intents").Find(ctx, bson.D{})
+// FinishIntents completes (or undoes) every write recorded before before
+// that is still unfinished: interrupted by a crash, or by a store that
+// failed half way. It says how many it found. Start-up passes a time in the
+// future, taking every intent; the scheduler's tick passes a minute ago,
+// leaving writes in flight alone (finishing one twice is harmless anyway:
+// every step runs again without effect).
+func (db *DB) FinishIntents(ctx context.Context, before time.Time) (int, error) {
+	cur, err := db.db.Collection("intents").Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}})
 	if err != nil {
 		return 0, translate("list intents", err)
 	}

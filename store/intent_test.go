@@ -46,7 +46,7 @@ func TestEnrolCrashAtEveryStep(t *testing.T) {
 						t.Fatalf("trying again: %v", err)
 					}
 				}
-				if _, err := db.FinishIntents(ctx); err != nil {
+				if _, err := db.FinishIntents(ctx, time.Now().Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 				got, err := db.StaffByIdentity(ctx, "telegram:77")
@@ -114,5 +114,92 @@ func TestEnrolRace(t *testing.T) {
 	}
 	if won != 1 {
 		t.Errorf("%d people enrolled with one code, want 1", won)
+	}
+}
+
+// TestAddCrashAtEveryStep stops adding a customer at each step, restarts,
+// and checks the customer is there once, found by phone, e-mail and name,
+// and that adding them again is refused as a duplicate.
+func TestAddCrashAtEveryStep(t *testing.T) {
+	for _, step := range []string{"add/recorded", "add/inserted", "add/keyed"} {
+		t.Run(step, func(t *testing.T) {
+			ctx := context.Background()
+			db := MustOpenDB(t)
+			db.SetFailpoint(func(s string) error {
+				if s == step {
+					return errCrash
+				}
+				return nil
+			})
+			c := &crm.Customer{Name: "Siti Nurhaliza", Phones: []string{"+60123456789"}, Emails: []string{"siti@nur.my"}}
+			if err := db.CreateCustomer(ctx, c, false); !errors.Is(err, errCrash) {
+				t.Fatalf("add stopped at %s: %v", step, err)
+			}
+			db.SetFailpoint(nil)
+			if _, err := db.FinishIntents(ctx, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			mustFindOnce(t, db, c.ID)
+			again := &crm.Customer{Name: "Siti Nurhaliza", Phones: []string{"+60123456789"}}
+			if err := db.CreateCustomer(ctx, again, false); crm.ErrorCode(err) != crm.ECONFLICT {
+				t.Errorf("adding the same phone again: %v, want conflict", err)
+			}
+		})
+	}
+}
+
+// TestImportCrashAfterInsert stops an import batch between the insert and
+// the keys; after a restart every customer of it is found once.
+func TestImportCrashAfterInsert(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.SetFailpoint(func(s string) error {
+		if s == "import/inserted" {
+			return errCrash
+		}
+		return nil
+	})
+	cs := []*crm.Customer{
+		{Name: "Siti Nurhaliza", Phones: []string{"+60123456789"}, Emails: []string{"siti@nur.my"}},
+		{Name: "Tan Ah Kow", Phones: []string{"+60198765432"}, Emails: []string{"tan@kow.my"}},
+	}
+	if err := db.ImportCustomers(ctx, cs); !errors.Is(err, errCrash) {
+		t.Fatalf("import stopped after the insert: %v", err)
+	}
+	db.SetFailpoint(nil)
+	if n, err := db.FinishIntents(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("FinishIntents = %d, %v; want the one batch", n, err)
+	}
+	for _, c := range cs {
+		mustFindOnce(t, db, c.ID)
+	}
+}
+
+// mustFindOnce checks that a customer is found by each phone, e-mail and
+// its name, once.
+func mustFindOnce(t *testing.T, db interface {
+	Customer(context.Context, crm.CustomerID) (*crm.Customer, error)
+	CustomersByPhone(context.Context, string) ([]*crm.Customer, error)
+	CustomersByEmail(context.Context, string) ([]*crm.Customer, error)
+	FindCustomers(context.Context, string, int) ([]*crm.Customer, int, error)
+}, id crm.CustomerID) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := db.Customer(ctx, id)
+	if err != nil {
+		t.Fatalf("customer %s: %v", id, err)
+	}
+	for _, p := range c.Phones {
+		if got, _ := db.CustomersByPhone(ctx, p); len(got) != 1 || got[0].ID != id {
+			t.Errorf("by phone %s: %d found", p, len(got))
+		}
+	}
+	for _, e := range c.Emails {
+		if got, _ := db.CustomersByEmail(ctx, e); len(got) != 1 || got[0].ID != id {
+			t.Errorf("by e-mail %s: %d found", e, len(got))
+		}
+	}
+	if got, _, _ := db.FindCustomers(ctx, c.Name, 5); len(got) != 1 || got[0].ID != id {
+		t.Errorf("by name %q: %d found", c.Name, len(got))
 	}
 }

@@ -98,7 +98,7 @@ func (db *DB) enrol(ctx context.Context, code string, s *crm.Staff, now time.Tim
 	}
 	s.Active = true
 	e := enrolment{Code: code, Staff: staffDoc{ID: string(s.ID), Staff: *s}, Now: now}
-	if err := db.withIntent(ctx, opEnrol, string(s.Identities[0]), e); err != nil {
+	if err := db.withIntent(ctx, opEnrol, string(s.Identities[0]), e, nil); err != nil {
 		return nil, err
 	}
 	inv.Invite.UsedBy = s.Identities[0]

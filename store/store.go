@@ -110,7 +110,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close(context.Background())
 		return nil, err
 	}
-	if _, err := db.FinishIntents(ctx); err != nil {
+	if _, err := db.FinishIntents(ctx, farFuture); err != nil {
 		db.Close(context.Background())
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (db *DB) Use(ctx context.Context, database string) (*DB, error) {
 	if err := u.startSegmentIndex(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := u.FinishIntents(ctx); err != nil {
+	if _, err := u.FinishIntents(ctx, farFuture); err != nil {
 		return nil, err
 	}
 	if err := u.startFindKeys(ctx); err != nil { // store/findkeys.go
@@ -238,6 +238,9 @@ func translate(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// farFuture is later than any intent: FinishIntents at start takes them all.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // newID returns a fresh document id as hex text.
 func newID() string { return bson.NewObjectID().Hex() }

@@ -33,6 +33,9 @@ func TestImportCommand(t *testing.T) {
 		{"Import", []string{"import", file}, []string{"1 new customer,", "One row rejected"}, ""},
 		{"AgainMatches", []string{"import", file}, []string{"0 new customers", "1 already up to date"}, ""},
 		{"Export", []string{"export"}, []string{"Siti Nurhaliza", "'+60123456789", "'=1+1"}, ""},
+		{"CheckClean", []string{"check"}, []string{"nothing out of place"}, ""},
+		{"CheckRepairClean", []string{"check", "--repair"}, []string{"nothing out of place"}, ""},
+		{"CheckUsage", []string{"check", "everything"}, nil, "usage"},
 		{"MissingFile", []string{"import"}, nil, "usage"},
 		{"NoHeader", []string{"import", writeFile(t, dir, "x.csv", "Siti,0123456789\n")}, nil, "looks like a customer"},
 	}

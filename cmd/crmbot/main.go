@@ -51,6 +51,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && args[0] == "export" {
 		return runExport(ctx, cfg, args[1:], stdout, stderr, log)
 	}
+	if len(args) > 0 && args[0] == "check" { // cmd/crmbot/check.go
+		return runCheck(ctx, cfg, args[1:], stdout, stderr, log)
+	}
 	if len(args) > 0 {
 		return fmt.Errorf("unknown argument %q; crmbot is configured through environment variables (see .env.example)", args[0])
 	}
