@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,10 +81,7 @@ func TestCheck(t *testing.T) {
 //
 //	CRMBOT_BENCH_CUSTOMERS=100000 go test ./store -run XXX -bench Check -benchtime 1x
 func BenchmarkCheck(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("CRMBOT_BENCH_CUSTOMERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchSize("CRMBOT_BENCH_CUSTOMERS", 10000)
 	db := MustOpenDB(b)
 	seedCustomers(b, db, n)
 	for b.Loop() {

@@ -19,10 +19,7 @@ import (
 //
 //	CRMBOT_BENCH_UPDATES=10000 go test ./store -run XXX -bench RecoveryPass
 func BenchmarkRecoveryPass(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("CRMBOT_BENCH_UPDATES")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchSize("CRMBOT_BENCH_UPDATES", 10000)
 	ctx := context.Background()
 	db := MustOpenDB(b)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -70,10 +67,7 @@ func BenchmarkRecoveryPass(b *testing.B) {
 //
 //	CRMBOT_BENCH_UPDATES=10000 go test ./store -run XXX -bench SchedulerPass
 func BenchmarkSchedulerPass(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("CRMBOT_BENCH_UPDATES")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchSize("CRMBOT_BENCH_UPDATES", 10000)
 	ctx := context.Background()
 	db := MustOpenDB(b)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -102,4 +96,13 @@ func BenchmarkSchedulerPass(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchSize is the whole number in the environment variable name, or def
+// when it is unset or not a positive number.
+func benchSize(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }
