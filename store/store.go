@@ -218,6 +218,24 @@ func (db *DB) ensureMongoIndexes(ctx context.Context) error {
 		{db.complaints, bson.D{{Key: "customerid", Value: 1}}},
 		{db.reminders, bson.D{{Key: "doneat", Value: 1}, {Key: "dueat", Value: 1}}},
 	}
+	if db.embedded == nil {
+		// The timers' queries (outbox recovery and clean-up, inbox clean-up,
+		// pending deliveries, unfinished writes). The embedded store serves
+		// them from its live index instead (store/live.go), and an index
+		// there would only slow every write.
+		d := db.db
+		idx = append(idx, []struct {
+			c    *mongo.Collection
+			keys bson.D
+		}{
+			{d.Collection("outbox"), bson.D{{Key: "platform", Value: 1}, {Key: "sentat", Value: 1}, {Key: "nextat", Value: 1}}},
+			{d.Collection("outbox"), bson.D{{Key: "sentat", Value: 1}}},
+			{d.Collection("inbox"), bson.D{{Key: "at", Value: 1}}},
+			{d.Collection("deliveries"), bson.D{{Key: "state", Value: 1}, {Key: "dueat", Value: 1}}},
+			{d.Collection("deliveries"), bson.D{{Key: "state", Value: 1}, {Key: "createdat", Value: 1}}},
+			{d.Collection("intents"), bson.D{{Key: "at", Value: 1}}},
+		}...)
+	}
 	for _, x := range idx {
 		if _, err := x.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: x.keys}); err != nil {
 			return fmt.Errorf("create index on %s: %w", x.c.Name(), err)
