@@ -15,7 +15,7 @@ const historyPage = 20
 // not shown, since the change itself stands.
 func (h *Handler) audit(ctx context.Context, r *request, c crm.CustomerID) {
 	e := &crm.AuditEntry{At: h.cfg.Now(), Staff: r.Staff.ID, StaffName: r.Staff.Name, Command: r.name,
-		Text: clip(r.name+" "+r.args, 300), Customer: c}
+		Text: clip(strings.TrimSpace(r.name+" "+r.args), 300), Customer: c}
 	if err := h.store.Audit(ctx, e); err != nil {
 		h.log.Warn("record audit entry", "command", r.name, "staff", r.Staff.ID, "err", err)
 	}

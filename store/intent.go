@@ -37,6 +37,7 @@ func (db *DB) intentOps() map[string]redo {
 		opEnrol:  db.redoEnrol,
 		opAdd:    db.redoAdd,
 		opImport: db.redoImport,
+		opRemind: db.redoRemind,
 	}
 }
 

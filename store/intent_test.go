@@ -203,3 +203,32 @@ func mustFindOnce(t *testing.T, db interface {
 		t.Errorf("by name %q: %d found", c.Name, len(got))
 	}
 }
+
+// TestReminderCrashAfterInsert: a reminder stopped between its insert and
+// its keys is listed as open and under its due day after a restart, so it
+// is nudged.
+func TestReminderCrashAfterInsert(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	db.SetFailpoint(func(s string) error {
+		if s == "remind/inserted" {
+			return errCrash
+		}
+		return nil
+	})
+	due := time.Date(2026, 12, 9, 9, 0, 0, 0, time.UTC)
+	r := &crm.Reminder{Staff: "s1", Customer: "Siti", DueAt: due, Text: "send the catalogue"}
+	if err := db.AddReminder(ctx, r); !errors.Is(err, errCrash) {
+		t.Fatalf("reminder stopped after the insert: %v", err)
+	}
+	db.SetFailpoint(nil)
+	if _, err := db.FinishIntents(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := db.OpenReminders(ctx, "s1"); len(open) != 1 || open[0].ID != r.ID {
+		t.Errorf("open reminders after restart: %+v", open)
+	}
+	if due, _ := db.DueReminders(ctx, due.Add(-time.Hour), due.Add(time.Minute)); len(due) != 1 {
+		t.Errorf("due reminders after restart: %d, want 1", len(due))
+	}
+}

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/crmbot/crmbot/crm"
@@ -26,14 +28,32 @@ func (db *DB) AddReminder(ctx context.Context, r *crm.Reminder) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = db.now()
 	}
-	if _, err := db.reminders.InsertOne(ctx, reminderDoc{ID: r.ID, Reminder: *r}); err != nil {
-		return translate("insert reminder", err)
-	}
-	// The due-day key is the scheduler's index (store/nudge.go).
-	if err := db.addKeys(ctx, r.ID, []string{keyOpenReminders + string(r.Staff), keyDue + dayKey(r.DueAt)}); err != nil {
+	// The reminder and its keys are one recoverable write (store/intent.go):
+	// a reminder stored without its due-day key would never be nudged.
+	if err := db.withIntent(ctx, opRemind, r.ID, reminderDoc{ID: r.ID, Reminder: *r}, nil); err != nil {
 		return err
 	}
 	return db.journalReminder(ctx, r)
+}
+
+// opRemind is the intent of a new reminder: insert it, list it as open for
+// its staff member and under its due day.
+const opRemind = "remind"
+
+// redoRemind runs a new reminder's steps; each finds its work done when run again.
+func (db *DB) redoRemind(ctx context.Context, raw bson.Raw) error {
+	var d reminderDoc
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return fmt.Errorf("read reminder: %w", err)
+	}
+	if _, err := db.reminders.InsertOne(ctx, d); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return translate("insert reminder", err)
+	}
+	if err := db.step(opRemind + "/inserted"); err != nil {
+		return err
+	}
+	// The due-day key is the scheduler's index (store/nudge.go).
+	return db.addKeys(ctx, d.ID, []string{keyOpenReminders + string(d.Staff), keyDue + dayKey(d.DueAt)})
 }
 
 func (db *DB) reminder(ctx context.Context, id string) (*crm.Reminder, error) {
