@@ -227,12 +227,18 @@ func (h *Handler) editSale(ctx context.Context, r *request, st crm.RecordStore, 
 		return Reply{}, err
 	}
 	h.audit(ctx, r, now.CustomerID)
-	b := Block{Text: h.cat.T(r.lang, "sale_edited", "no", int64(no)), Fields: h.saleChanges(r, was, now)}
-	if len(b.Fields) == 0 {
-		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_sale", "no", int64(no)))
+	return h.editedReply(r, "sale", int64(no), h.saleChanges(r, was, now), now.CustomerID), nil
+}
+
+// editedReply says what a correction of a sale or complaint changed, or
+// that it changed nothing.
+func (h *Handler) editedReply(r *request, kind string, no int64, changes []Field, c crm.CustomerID) Reply {
+	b := Block{Text: h.cat.T(r.lang, kind+"_edited", "no", no), Fields: changes}
+	if len(changes) == 0 {
+		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_"+kind, "no", no))
 	}
-	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(now.CustomerID)}}
-	return Reply{Blocks: []Block{b}}, nil
+	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(c)}}
+	return Reply{Blocks: []Block{b}}
 }
 
 // saleChanges lists what differs between two versions of a sale.
@@ -357,12 +363,7 @@ func (h *Handler) editComplaint(ctx context.Context, r *request, st crm.RecordSt
 		return Reply{}, err
 	}
 	h.audit(ctx, r, now.CustomerID)
-	b := Block{Text: h.cat.T(r.lang, "complaint_edited", "no", int64(no)), Fields: h.complaintChanges(r, was, now)}
-	if len(b.Fields) == 0 {
-		b.Text = h.cat.T(r.lang, "record_unchanged", "what", h.cat.T(r.lang, "record_complaint", "no", int64(no)))
-	}
-	b.Buttons = []Button{{Label: h.cat.T(r.lang, "btn_show"), Command: "show #" + string(now.CustomerID)}}
-	return Reply{Blocks: []Block{b}}, nil
+	return h.editedReply(r, "complaint", int64(no), h.complaintChanges(r, was, now), now.CustomerID), nil
 }
 
 func orDash(s string) string {
