@@ -17,6 +17,8 @@ type Store interface {
 	LeaseStore
 	StateStore
 	AuditStore
+	RecordStore
+	PurchaseStore
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 }

@@ -111,11 +111,7 @@ func (h *Handler) complaint(ctx context.Context, r *request) (Reply, error) {
 // boughtNamed returns the products the customer bought that text names:
 // those with the most of their words in it. One document is read, by _id.
 func (h *Handler) boughtNamed(ctx context.Context, id crm.CustomerID, text string) ([]crm.Purchase, error) {
-	ps, ok := h.store.(crm.PurchaseStore)
-	if !ok {
-		return nil, nil
-	}
-	bought, err := ps.Purchases(ctx, id)
+	bought, err := h.store.Purchases(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -49,15 +49,6 @@ func recordRef(args string) (kind string, no int64, rest string, ok bool) {
 	return kind, no, rest, true
 }
 
-// records returns the store's correction side.
-func (h *Handler) records() (crm.RecordStore, error) {
-	st, ok := h.store.(crm.RecordStore)
-	if !ok {
-		return nil, crm.Errorf(crm.EINTERNAL, "err_internal")
-	}
-	return st, nil
-}
-
 // mayChange reports whether the sender may correct a record by author:
 // its author, a manager or an admin.
 func mayChange(r *request, author crm.StaffID) error {
@@ -75,10 +66,7 @@ func (h *Handler) editRecord(ctx context.Context, r *request) (Reply, error) {
 	if !ok {
 		return h.editCustomer(ctx, r)
 	}
-	st, err := h.records()
-	if err != nil {
-		return Reply{}, err
-	}
+	st := h.store
 	set, err := editSettings(kind, rest)
 	if err != nil {
 		return Reply{}, err
@@ -109,9 +97,9 @@ func (h *Handler) lostRecord(ctx context.Context, r *request) (Reply, error) {
 // it was before. A line that does not name exactly one customer goes to
 // the command as is, which asks or refuses.
 func (h *Handler) journalled(ctx context.Context, r *request, kind crm.WriteKind, run func(context.Context, *request) (Reply, error)) (Reply, error) {
-	st, err := h.records()
+	st := h.store
 	who, rest, ok := splitColon(r.args)
-	if err != nil || !ok || rest == "" {
+	if !ok || rest == "" {
 		return run(ctx, r)
 	}
 	p, err := h.customer(ctx, r, who, func(ref string) string { return r.name + " " + ref + ": " + rest })
@@ -383,10 +371,7 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 	if !ok {
 		return Reply{}, invalid("err_delete_form")
 	}
-	st, err := h.records()
-	if err != nil {
-		return Reply{}, err
-	}
+	st := h.store
 	confirmed := confirmWords[strings.ToLower(strings.TrimSpace(rest))]
 	if rest != "" && !confirmed {
 		return Reply{}, invalid("err_delete_form")
@@ -427,6 +412,7 @@ func (h *Handler) deleteRecord(ctx context.Context, r *request) (Reply, error) {
 		return Reply{Blocks: []Block{what}}, nil
 	}
 	now := h.cfg.Now()
+	var err error
 	switch kind {
 	case "sale":
 		_, err = st.DeleteSale(ctx, crm.SaleNo(no), r.Staff.ID, now, h.tierNow())

@@ -16,9 +16,6 @@ import (
 	"github.com/crmbot/crmbot/money"
 )
 
-// regionCurrency is the currency of a sale typed without one.
-var regionCurrency = map[string]string{"MY": "MYR", "ID": "IDR", "CN": "CNY", "IN": "INR", "SG": "SGD", "TW": "TWD", "HK": "HKD", "TH": "THB", "PH": "PHP", "VN": "VND"}
-
 // maxQuantity bounds a sale's quantity: more is a typo for an amount.
 const maxQuantity = 100_000
 
@@ -226,26 +223,6 @@ func scale(cur string) int { return money.Digits(cur) }
 // money shows an amount the way the business's region writes it. Every
 // amount a reply shows goes through here.
 func (h *Handler) money(m crm.Money) string { return money.Format(m.Minor, m.Currency, h.cfg.Region) }
-
-// formatMoney shows an amount as "MYR 1,250.00", for the places that have
-// no region at hand.
-func formatMoney(m crm.Money) string {
-	sc := scale(m.Currency)
-	v := float64(m.Minor) / math.Pow10(sc)
-	s := strconv.FormatFloat(v, 'f', sc, 64)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 && r != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return m.Currency + " " + b.String()
-}
 
 // paymentWords are what staff type for a payment method, in lower case:
 // English, Malay, Indonesian, Chinese (both scripts) and Hindi. Phrases

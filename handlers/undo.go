@@ -24,12 +24,8 @@ func (h *Handler) undo(ctx context.Context, r *request) (Reply, error) {
 	if r.args != "" {
 		return Reply{}, invalid("err_undo_form")
 	}
-	st, err := h.records()
-	if err != nil {
-		return Reply{}, err
-	}
 	now := h.cfg.Now()
-	w, err := st.Undo(ctx, r.Staff.ID, now.Add(-undoWindow), now, h.tierNow())
+	w, err := h.store.Undo(ctx, r.Staff.ID, now.Add(-undoWindow), now, h.tierNow())
 	switch crm.ErrorCode(err) {
 	case "":
 	case crm.EINVALID:

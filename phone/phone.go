@@ -55,17 +55,6 @@ func Region(r string) bool {
 	return phonenumbers.GetSupportedRegions()[strings.ToUpper(r)]
 }
 
-// Digits returns the digits of s, in order: "345 6789" gives "3456789".
-func Digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // Shaped reports whether s holds only digits and the usual separators,
 // whatever their count: "6789", "+60 12", "012-345". Unlike Looks, it also
 // accepts numbers too short to be whole, so a caller can tell "a phone,
